@@ -1,0 +1,139 @@
+/**
+ * Wires one instance together: Redis connections, the store, the processors' clients, the health
+ * gate and poller, the pipeline and the HTTP server (DESIGN.md "Shape"). `main.ts` runs it as a
+ * process; tests start it in-process.
+ *
+ * @module
+ */
+import type { Config } from "./config.ts";
+import { createHandler } from "./http/routes.ts";
+import { info, warn } from "./log.ts";
+import { Pipeline } from "./pipeline/pipeline.ts";
+import { Settler } from "./pipeline/settle.ts";
+import { ProcessorClient } from "./processors/client.ts";
+import { HealthGate } from "./processors/health_gate.ts";
+import { runHealthPoller } from "./processors/health_poller.ts";
+import { HealthBoard } from "./store/health_board.ts";
+import { keysFor } from "./store/keys.ts";
+import { Ledger } from "./store/ledger.ts";
+import { purgePayments } from "./store/purge.ts";
+import { PaymentQueue } from "./store/queue.ts";
+import { connectRedis } from "./store/redis.ts";
+
+/** Settlement deadline of RINHA.md §6.3 minus a margin for booking and clock skew, ms. */
+const SETTLE_BUDGET_MS = 1_500;
+
+/** A running instance. */
+export interface App {
+  /** Where the server listens (`Deno.Addr`). */
+  addr: Deno.Addr;
+  /** Graceful shutdown (DESIGN.md): stop intake, drain, hand back, close Redis. */
+  stop(): Promise<void>;
+  /** Resolves when the instance has stopped. */
+  finished: Promise<void>;
+}
+
+/**
+ * Starts an instance.
+ *
+ * @throws when Redis cannot be reached at start or the address cannot be bound.
+ */
+export async function startApp(config: Config): Promise<App> {
+  const onError = (error: Error) => warn("redis", error.message);
+  const redis = await connectRedis(config.redisUrl, { name: `${config.instanceId}-cmd`, onError });
+  const blocking = await connectRedis(config.redisUrl, {
+    name: `${config.instanceId}-fetch`,
+    onError,
+  });
+  const keys = keysFor(config.redisPrefix);
+  const queue = new PaymentQueue(redis, keys, config.instanceId);
+  const ledger = new Ledger(redis, keys);
+  const clients = {
+    default: new ProcessorClient("default", config.defaultUrl),
+    fallback: new ProcessorClient("fallback", config.fallbackUrl),
+  };
+  const gate = new HealthGate({
+    budgetMs: SETTLE_BUDGET_MS,
+    probeIntervalMs: 1_000,
+    maxHoldMs: 250,
+    maxTimeoutMs: config.paymentTimeoutMs,
+  });
+  const settler = new Settler({
+    clients,
+    gate,
+    ambiguityHorizonMs: config.paymentTimeoutMs + 2_000,
+    resolveTimeoutMs: config.paymentTimeoutMs,
+    maxBackoffMs: 1_000,
+  });
+  const pipeline = new Pipeline({
+    queue,
+    ledger,
+    settler,
+    blocking,
+    workers: config.workers,
+    fetchBatch: config.fetchBatch,
+    persistBatch: config.persistBatch,
+    channelCapacity: config.channelCapacity,
+  });
+  const stopPolling = new AbortController();
+  const poller = runHealthPoller({
+    board: new HealthBoard(redis, keys),
+    clients: [clients.default, clients.fallback],
+    gate,
+    instanceId: config.instanceId,
+    intervalMs: config.healthIntervalMs,
+    timeoutMs: config.healthTimeoutMs,
+    readEveryMs: 500,
+    signal: stopPolling.signal,
+  });
+
+  let accepting = true;
+  const handler = createHandler({
+    enqueue: (payment) => queue.enqueue(payment),
+    summary: (range) => ledger.summary(range),
+    purge: () => purgePayments(redis, keys),
+    health: async () => {
+      const [backlog, processing] = await Promise.all([queue.length(), queue.processingLength()])
+        .catch(() => [undefined, undefined]);
+      return {
+        ok: backlog !== undefined && pipeline.running && accepting,
+        status: backlog === undefined ? "redis unreachable" : accepting ? "ok" : "stopping",
+        instanceId: config.instanceId,
+        queue: backlog,
+        processing,
+        buffered: pipeline.buffered,
+        booked: pipeline.counters,
+        gate: gate.state(),
+      };
+    },
+    accepting: () => accepting,
+    maxBodyBytes: config.maxBodyBytes,
+  });
+  const listen = config.listen;
+  const server = listen.kind === "unix"
+    ? Deno.serve({ path: listen.path, onListen: () => {} }, handler)
+    : Deno.serve(
+      {
+        hostname: listen.hostname,
+        port: listen.port,
+        reusePort: listen.reusePort,
+        onListen: () => {},
+      },
+      handler,
+    );
+  info(`${config.instanceId} listening on ${JSON.stringify(server.addr)}`);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    stopping ??= (async () => {
+      accepting = false;
+      const deadline = config.shutdownTimeoutMs;
+      await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, deadline / 4))]);
+      await pipeline.stop(deadline / 2);
+      stopPolling.abort();
+      await poller;
+      await Promise.allSettled([redis.close(), blocking.close()]);
+      info(`${config.instanceId} stopped`);
+    })();
+  return { addr: server.addr, stop, finished: server.finished.then(() => stopping) };
+}

@@ -1,0 +1,131 @@
+/**
+ * Configuration of one API instance, read from environment variables and validated at start.
+ *
+ * Every variable has a default so `deno task start` works on a developer machine with Redis at
+ * 127.0.0.1:6379 and the simulators at :8001/:8002 (`deno task stack` starts them). The README's
+ * configuration table lists the same variables.
+ *
+ * @module
+ */
+
+/** Where the HTTP server listens: a TCP port or a unix domain socket path. */
+export type Listen =
+  | { kind: "tcp"; hostname: string; port: number; reusePort: boolean }
+  | { kind: "unix"; path: string };
+
+/** The validated configuration of one instance. Times in ms, sizes in bytes. */
+export interface Config {
+  /** Unique name of this instance; names its processing list and heartbeat key in Redis. */
+  instanceId: string;
+  listen: Listen;
+  /** Redis connection URL, `redis://host:port[/db]`. */
+  redisUrl: string;
+  /** Prefix of every Redis key this product owns; purge deletes only these. */
+  redisPrefix: string;
+  /** Base URL of the default (cheaper) Payment Processor. RINHA.md §2. */
+  defaultUrl: string;
+  /** Base URL of the fallback (dearer) Payment Processor. RINHA.md §2. */
+  fallbackUrl: string;
+  /** Number of concurrent route workers (in-flight processor calls) in this instance. */
+  workers: number;
+  /** Most payments moved from the queue per fetch round trip. */
+  fetchBatch: number;
+  /** Capacity of the channel between fetch and route, and between route and persist. */
+  channelCapacity: number;
+  /** Most bookings written to Redis in one persist batch. */
+  persistBatch: number;
+  /** Spacing of service-health calls per processor, cluster-wide; ≥ 5000 (RINHA.md §2). */
+  healthIntervalMs: number;
+  /** Client timeout of one service-health call. */
+  healthTimeoutMs: number;
+  /** Upper bound of the client timeout of one payment call to a processor. */
+  paymentTimeoutMs: number;
+  /** Largest accepted POST /payments body. */
+  maxBodyBytes: number;
+  /** Deadline of graceful shutdown. */
+  shutdownTimeoutMs: number;
+}
+
+/** Raised when an environment variable holds a value that cannot be used. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer in [${min}, ${max}], got "${raw}"`);
+  }
+  return value;
+}
+
+function url(env: Env, name: string, fallback: string): string {
+  const raw = env[name] || fallback;
+  try {
+    const parsed = new URL(raw);
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new TypeError();
+  } catch {
+    throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+  }
+  return raw.replace(/\/+$/, "");
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (raw === "true" || raw === "1") return true;
+  if (raw === "false" || raw === "0") return false;
+  throw new ConfigError(`${name} must be true/false/1/0, got "${raw}"`);
+}
+
+/**
+ * Reads and validates the configuration.
+ *
+ * @param env the environment, `Deno.env.toObject()` by default.
+ * @throws {ConfigError} naming the variable and the accepted range when a value is unusable.
+ */
+export function loadConfig(env: Env = Deno.env.toObject()): Config {
+  const socketPath = env.SOCKET_PATH;
+  const listen: Listen = socketPath ? { kind: "unix", path: socketPath } : {
+    kind: "tcp",
+    hostname: env.HOSTNAME_BIND || "0.0.0.0",
+    port: int(env, "PORT", 8080, 0, 65535),
+    reusePort: bool(env, "REUSE_PORT", false),
+  };
+  const redisUrl = env.REDIS_URL || "redis://127.0.0.1:6379";
+  if (!/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError(`REDIS_URL must start with redis://, got "${redisUrl}"`);
+  }
+  const redisPrefix = env.REDIS_PREFIX ?? "rinha:";
+  if (!/^[A-Za-z0-9:_-]{1,64}$/.test(redisPrefix)) {
+    throw new ConfigError(`REDIS_PREFIX must match [A-Za-z0-9:_-]{1,64}, got "${redisPrefix}"`);
+  }
+  const instanceId = env.INSTANCE_ID || `${Deno.hostname?.() ?? "api"}-${Deno.pid}`;
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(instanceId)) {
+    throw new ConfigError(`INSTANCE_ID must match [A-Za-z0-9._-]{1,64}, got "${instanceId}"`);
+  }
+  return {
+    instanceId,
+    listen,
+    redisUrl,
+    redisPrefix,
+    defaultUrl: url(env, "PROCESSOR_DEFAULT_URL", "http://127.0.0.1:8001"),
+    fallbackUrl: url(env, "PROCESSOR_FALLBACK_URL", "http://127.0.0.1:8002"),
+    workers: int(env, "WORKERS", 128, 1, 4096),
+    fetchBatch: int(env, "FETCH_BATCH", 32, 1, 1000),
+    channelCapacity: int(env, "CHANNEL_CAPACITY", 128, 1, 100_000),
+    persistBatch: int(env, "PERSIST_BATCH", 64, 1, 10_000),
+    healthIntervalMs: int(env, "HEALTH_INTERVAL_MS", 5_100, 5_000, 60_000),
+    healthTimeoutMs: int(env, "HEALTH_TIMEOUT_MS", 1_000, 50, 10_000),
+    paymentTimeoutMs: int(env, "PAYMENT_TIMEOUT_MS", 8_000, 100, 60_000),
+    maxBodyBytes: int(env, "MAX_BODY_BYTES", 1_024, 64, 1_048_576),
+    shutdownTimeoutMs: int(env, "SHUTDOWN_TIMEOUT_MS", 8_000, 100, 60_000),
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * Request bodies read with a size limit, so a client cannot make an instance buffer more than
+ * `maxBytes` per request (DESIGN.md: every buffer bounded).
+ *
+ * @module
+ */
+import { ValidationError } from "./validation.ts";
+
+/**
+ * Reads `request`'s body as UTF-8 text of at most `maxBytes`.
+ *
+ * @throws {ValidationError} 413 when the declared or actual size exceeds `maxBytes`, 400 when the
+ *   body is not valid UTF-8.
+ */
+export async function readText(request: Request, maxBytes: number): Promise<string> {
+  const declared = Number(request.headers.get("content-length") ?? NaN);
+  if (declared > maxBytes) throw new ValidationError(413, `body exceeds ${maxBytes} bytes`);
+  if (!request.body) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of request.body) {
+    size += chunk.byteLength;
+    if (size > maxBytes) throw new ValidationError(413, `body exceeds ${maxBytes} bytes`);
+    chunks.push(chunk);
+  }
+  const bytes = chunks.length === 1 ? chunks[0] : concat(chunks, size);
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new ValidationError(400, "body is not valid UTF-8");
+  }
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,79 @@
+/**
+ * Validation of what clients send, at the edge (DESIGN.md): `POST /payments` bodies and the
+ * summary's `from`/`to` query (RINHA.md §1). Failures are {@link ValidationError}s that carry the
+ * HTTP status the edge answers with.
+ *
+ * @module
+ */
+import { toCents } from "../payments/money.ts";
+import type { Payment } from "../payments/payment.ts";
+import { parseIso } from "../payments/time.ts";
+
+/** A client error: `status` is the HTTP status to answer (4xx), `message` says what is wrong. */
+export class ValidationError extends Error {
+  readonly status: number;
+
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = "ValidationError";
+    this.status = status;
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Parses a `POST /payments` body: a JSON object with exactly `correlationId` (a UUID, returned
+ * lower-case) and `amount` (a positive number with at most 2 decimals, returned in cents).
+ *
+ * @throws {ValidationError} 400 for text that is not a JSON object, 422 for a wrong field.
+ */
+export function parsePaymentBody(text: string): Payment {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new ValidationError(400, "body is not valid JSON");
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new ValidationError(400, "body must be a JSON object");
+  }
+  const { correlationId, amount, ...extra } = body as Record<string, unknown>;
+  const unknown = Object.keys(extra);
+  if (unknown.length) throw new ValidationError(422, `unknown field(s): ${unknown.join(", ")}`);
+  if (typeof correlationId !== "string" || !UUID.test(correlationId)) {
+    throw new ValidationError(422, "correlationId must be a UUID string");
+  }
+  try {
+    return { correlationId: correlationId.toLowerCase(), amountCents: toCents(amount) };
+  } catch (error) {
+    throw new ValidationError(422, (error as Error).message);
+  }
+}
+
+/** An inclusive requestedAt range in epoch ms, or undefined for "everything". */
+export type SummaryRange = { fromMs: number; toMs: number } | undefined;
+
+/**
+ * Parses the summary query. Both bounds → that inclusive range; either missing → everything,
+ * as the processors do (RINHA.md §1–2). A `+` of an un-encoded zone offset arrives as a space and
+ * is read back as `+`.
+ *
+ * @throws {ValidationError} 400 when a bound is not an ISO-8601 date-time or `from` > `to`.
+ */
+export function parseSummaryRange(params: URLSearchParams): SummaryRange {
+  const bound = (name: string) => {
+    const raw = params.get(name);
+    if (raw === null || raw === "") return undefined;
+    try {
+      return parseIso(raw.replaceAll(" ", "+"));
+    } catch {
+      throw new ValidationError(400, `${name} must be an ISO-8601 date-time, got "${raw}"`);
+    }
+  };
+  const fromMs = bound("from");
+  const toMs = bound("to");
+  if (fromMs === undefined || toMs === undefined) return undefined;
+  if (fromMs > toMs) throw new ValidationError(400, "from must not be after to");
+  return { fromMs, toMs };
+}

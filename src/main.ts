@@ -1,0 +1,28 @@
+/**
+ * Entry point of one API instance (`deno task start`): reads the configuration from the
+ * environment (config.ts), starts the instance (app.ts) and shuts it down gracefully on SIGTERM
+ * or SIGINT within `SHUTDOWN_TIMEOUT_MS`.
+ *
+ * @module
+ */
+import { startApp } from "./app.ts";
+import { ConfigError, loadConfig } from "./config.ts";
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(`configuration error: ${error.message}`);
+  Deno.exit(2);
+}
+const app = await startApp(config);
+const shutdown = () => {
+  const hardStop = setTimeout(() => Deno.exit(1), config.shutdownTimeoutMs);
+  app.stop().then(() => {
+    clearTimeout(hardStop);
+    Deno.exit(0);
+  });
+};
+Deno.addSignalListener("SIGTERM", shutdown);
+Deno.addSignalListener("SIGINT", shutdown);

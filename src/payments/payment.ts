@@ -1,0 +1,45 @@
+/**
+ * The payment as it travels through the product, and the two processors' names.
+ *
+ * @module
+ */
+
+/** The two external Payment Processors (RINHA.md §2): default is cheaper, fallback dearer. */
+export type ProcessorName = "default" | "fallback";
+
+/** Both processor names, default first. */
+export const PROCESSOR_NAMES: readonly ProcessorName[] = ["default", "fallback"];
+
+/** A validated payment accepted by `POST /payments`. */
+export interface Payment {
+  /** UUID, lower-case, unique per payment (RINHA.md §1). */
+  correlationId: string;
+  /** Amount in integer cents, > 0. */
+  amountCents: number;
+}
+
+/**
+ * What is known of earlier attempts of a payment taken from the queue:
+ * - `none`: never sent to a processor;
+ * - `sent`: sent to `processor` with `requestedAt` and the outcome is unknown (ambiguous);
+ * - `unknown`: recovered from a dead instance, may have been sent anywhere.
+ */
+export type AttemptState =
+  | { kind: "none" }
+  | { kind: "sent"; processor: ProcessorName; requestedAt: number }
+  | { kind: "unknown" };
+
+/** A payment taken from the queue, with its raw queue entry (needed to acknowledge it). */
+export interface QueuedPayment extends Payment {
+  /** The exact string held in the queue and in this instance's processing list. */
+  raw: string;
+  attempt: AttemptState;
+}
+
+/** A payment confirmed by a processor, ready to be booked (RINHA.md §6.1). */
+export interface Settlement {
+  payment: QueuedPayment;
+  processor: ProcessorName;
+  /** The requestedAt the processor stored, epoch ms. */
+  requestedAt: number;
+}

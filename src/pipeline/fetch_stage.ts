@@ -1,0 +1,61 @@
+/**
+ * Fetch stage (DESIGN.md): moves payments from the shared Redis queue into this instance's
+ * processing list and sends them down the channel. A full channel blocks the send, so no more is
+ * taken from Redis: backpressure reaches the queue, and at most `capacity + batch` payments sit
+ * in this instance's memory.
+ *
+ * @module
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { warn } from "../log.ts";
+import type { QueuedPayment } from "../payments/payment.ts";
+import type { PaymentQueue } from "../store/queue.ts";
+import type { Redis } from "../store/redis.ts";
+import type { Channel } from "./channel.ts";
+
+/** How long one blocking wait for the queue lasts, seconds: bounds the shutdown delay. */
+const WAIT_SECONDS = 0.5;
+/** Pause after a Redis error, ms. */
+const ERROR_PAUSE_MS = 100;
+
+/** Options of {@link runFetchStage}. */
+export interface FetchStageOptions {
+  queue: PaymentQueue;
+  /** A dedicated connection for the blocking wait (DESIGN.md). */
+  blocking: Redis;
+  out: Channel<QueuedPayment>;
+  /** Most payments taken per round trip. */
+  batch: number;
+  signal: AbortSignal;
+}
+
+/**
+ * Runs until `signal` aborts. Payments taken but not yet sent when it stops are returned, so the
+ * caller can hand them back to the queue untouched.
+ */
+export async function runFetchStage(options: FetchStageOptions): Promise<QueuedPayment[]> {
+  const { queue, out, signal } = options;
+  while (!signal.aborted) {
+    let taken: QueuedPayment[];
+    try {
+      const room = Math.max(1, out.capacity - out.size);
+      taken = await queue.take(Math.min(options.batch, room));
+      if (taken.length === 0) {
+        const one = await queue.waitTake(options.blocking, WAIT_SECONDS);
+        taken = one ? [one] : [];
+      }
+    } catch (error) {
+      warn("fetch", String(error));
+      await sleep(ERROR_PAUSE_MS, undefined, { signal }).catch(() => {});
+      continue;
+    }
+    for (let i = 0; i < taken.length; i++) {
+      try {
+        await out.send(taken[i], signal);
+      } catch {
+        return taken.slice(i); // aborted (or closed): these never reached a worker
+      }
+    }
+  }
+  return [];
+}

@@ -1,0 +1,54 @@
+/**
+ * Persist stage (DESIGN.md): books confirmed payments in Redis in batches — whatever is waiting,
+ * up to `batch`, without waiting to fill one — and acknowledges them off the processing list in
+ * the same atomic script. A failed batch is retried until it lands: the script is idempotent,
+ * and a confirmed payment must never be dropped (RINHA.md §6.1).
+ *
+ * @module
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { warn } from "../log.ts";
+import type { Settlement } from "../payments/payment.ts";
+import type { Ledger } from "../store/ledger.ts";
+import type { Channel } from "./channel.ts";
+
+/** Pause between retries of a failed batch, ms. */
+const RETRY_PAUSE_MS = 50;
+
+/** Options of {@link runPersistStage}. */
+export interface PersistStageOptions {
+  input: Channel<Settlement>;
+  ledger: Ledger;
+  processingKey: string;
+  /** Most settlements per Redis round trip. */
+  batch: number;
+  /** Aborting gives up retrying a failing batch (only at the shutdown deadline). */
+  signal: AbortSignal;
+  /** Called after each booked batch, e.g. for metrics. */
+  onBooked?: (booked: number, skipped: number) => void;
+}
+
+/** Runs until the input channel is closed and drained. Never rejects. */
+export async function runPersistStage(options: PersistStageOptions): Promise<void> {
+  for (;;) {
+    const batch = await options.input.receiveBatch(options.batch);
+    if (batch.length === 0) return;
+    while (true) {
+      try {
+        const { booked, skipped } = await options.ledger.book(options.processingKey, batch);
+        options.onBooked?.(booked, skipped);
+        break;
+      } catch (error) {
+        warn("persist", String(error));
+        if (options.signal.aborted) {
+          warn(
+            "persist",
+            `gave up ${batch.length} settlements at shutdown; they stay in processing`,
+          );
+          break;
+        }
+        await sleep(RETRY_PAUSE_MS, undefined, { signal: options.signal }).catch(() => {});
+      }
+    }
+  }
+}

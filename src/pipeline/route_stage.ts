@@ -1,0 +1,44 @@
+/**
+ * Route stage (DESIGN.md): `workers` concurrent loops, each taking a payment from the input
+ * channel, settling it (settle.ts) and sending the settlement to the persist stage. The number of
+ * workers bounds the calls in flight to the processors from this instance.
+ *
+ * @module
+ */
+import { warn } from "../log.ts";
+import type { QueuedPayment, Settlement } from "../payments/payment.ts";
+import type { PaymentQueue } from "../store/queue.ts";
+import type { Channel } from "./channel.ts";
+import type { Settler } from "./settle.ts";
+
+/** Options of {@link runRouteStage}. */
+export interface RouteStageOptions {
+  input: Channel<QueuedPayment>;
+  out: Channel<Settlement>;
+  settler: Settler;
+  queue: PaymentQueue;
+  workers: number;
+  /** Aborting interrupts settlements in progress; they are handed back to the queue. */
+  signal: AbortSignal;
+}
+
+/**
+ * Runs until the input channel is closed and drained, or `signal` aborts. Resolves when every
+ * worker has stopped; never rejects.
+ */
+export async function runRouteStage(options: RouteStageOptions): Promise<void> {
+  const worker = async () => {
+    for await (const payment of options.input) {
+      const result = await options.settler.settle(payment, options.signal);
+      if (result.kind === "settled") {
+        await options.out.send(result.settlement);
+        continue;
+      }
+      await options.queue.handBack(payment, result.attempt).catch((error) =>
+        warn("hand-back", `${payment.correlationId} stays in the processing list: ${error}`)
+      );
+      if (options.signal.aborted) return;
+    }
+  };
+  await Promise.all(Array.from({ length: options.workers }, worker));
+}

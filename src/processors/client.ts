@@ -1,0 +1,119 @@
+/**
+ * HTTP client of one Payment Processor (RINHA.md §2). Every call takes an AbortSignal and a
+ * timeout in ms; answers are classified by outcome.ts.
+ *
+ * @module
+ */
+import type { Payment, ProcessorName } from "../payments/payment.ts";
+import { fromCents } from "../payments/money.ts";
+import { parseIso, toIso } from "../payments/time.ts";
+import { classifyError, classifyStatus, type Outcome } from "./outcome.ts";
+import type { ProcessorHealth } from "./health.ts";
+
+/** What `GET /payments/{id}` found. */
+export type Lookup =
+  | { kind: "found"; requestedAt: number; amountCents: number }
+  | { kind: "missing" }
+  | { kind: "unknown"; reason: string };
+
+/** Raised by {@link ProcessorClient.health} when no usable answer came. */
+export class HealthCheckError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "HealthCheckError";
+  }
+}
+
+/** Client of one processor. */
+export class ProcessorClient {
+  /** Which processor this is. */
+  readonly name: ProcessorName;
+  readonly #base: string;
+
+  /** @param baseUrl e.g. `http://payment-processor-default:8080`, no trailing slash. */
+  constructor(name: ProcessorName, baseUrl: string) {
+    this.name = name;
+    this.#base = baseUrl;
+  }
+
+  /**
+   * `POST /payments` with `requestedAt` (epoch ms, sent as ISO). Never throws: every failure is
+   * an {@link Outcome}. An abort of `signal` yields `ambiguous` (the request may have left).
+   */
+  async pay(
+    payment: Payment,
+    requestedAt: number,
+    timeoutMs: number,
+    signal: AbortSignal,
+  ): Promise<Outcome> {
+    const body = `{"correlationId":"${payment.correlationId}","amount":${
+      fromCents(payment.amountCents)
+    },"requestedAt":"${toIso(requestedAt)}"}`;
+    try {
+      const response = await fetch(`${this.#base}/payments`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+        signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+      });
+      await response.body?.cancel();
+      return classifyStatus(response.status, response.headers.get("retry-after"));
+    } catch (error) {
+      return classifyError(error);
+    }
+  }
+
+  /**
+   * `GET /payments/{id}`: whether, and with which requestedAt, the processor stored a payment.
+   * Never throws.
+   */
+  async lookup(correlationId: string, timeoutMs: number, signal: AbortSignal): Promise<Lookup> {
+    try {
+      const response = await fetch(`${this.#base}/payments/${correlationId}`, {
+        signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+      });
+      if (response.status === 404) {
+        await response.body?.cancel();
+        return { kind: "missing" };
+      }
+      if (response.status !== 200) {
+        await response.body?.cancel();
+        return { kind: "unknown", reason: `status ${response.status}` };
+      }
+      const stored = await response.json() as { amount: number; requestedAt: string };
+      return {
+        kind: "found",
+        requestedAt: parseIso(stored.requestedAt),
+        amountCents: Math.round(stored.amount * 100),
+      };
+    } catch (error) {
+      return { kind: "unknown", reason: String(error) };
+    }
+  }
+
+  /**
+   * `GET /payments/service-health`. Rate-limited by the processor to 1 call per 5 s for all
+   * callers together (RINHA.md §2): only the health poller calls it.
+   *
+   * @throws {HealthCheckError} on a non-200 answer, a malformed body, a timeout or no connection.
+   */
+  async health(timeoutMs: number, signal: AbortSignal): Promise<ProcessorHealth> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.#base}/payments/service-health`, {
+        signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+      });
+    } catch (error) {
+      throw new HealthCheckError(`${this.name}: ${error}`);
+    }
+    if (response.status !== 200) {
+      await response.body?.cancel();
+      throw new HealthCheckError(`${this.name}: status ${response.status}`);
+    }
+    const body = await response.json().catch(() => undefined);
+    if (typeof body?.failing !== "boolean" || typeof body?.minResponseTime !== "number") {
+      throw new HealthCheckError(`${this.name}: malformed body`);
+    }
+    return { failing: body.failing, minResponseTime: body.minResponseTime, checkedAt: Date.now() };
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The health gate of one instance: what is known of each processor — the shared health report
+ * (health_poller.ts) and this instance's live observations — and the policy's decision for each
+ * payment (policy.ts). Synchronous and in memory: the hot path never waits on Redis.
+ *
+ * @module
+ */
+import type { ProcessorName } from "../payments/payment.ts";
+import type { HealthSnapshot } from "./health.ts";
+import type { Outcome } from "./outcome.ts";
+import {
+  decide,
+  type Decision,
+  judge,
+  type PolicyOptions,
+  type ProcessorView,
+  type Verdict,
+} from "./policy.ts";
+
+/** Weight of the newest latency in the moving average. */
+const EWMA_WEIGHT = 0.2;
+/** First back-off after a definite failure, ms; doubles per failure up to {@link MAX_TRIP_MS}. */
+const FIRST_TRIP_MS = 50;
+const MAX_TRIP_MS = 2_000;
+/** A report older than this is ignored, ms (the poller refreshes every ~5 s). */
+const REPORT_MAX_AGE_MS = 20_000;
+
+/** Counters of one processor, for /healthcheck and /metrics. */
+export interface ProcessorCounters {
+  confirmed: number;
+  duplicate: number;
+  rejected: number;
+  ambiguous: number;
+  probes: number;
+}
+
+/** A call in flight, returned by {@link HealthGate.begin} and passed back to {@link HealthGate.end}. */
+export interface CallTicket {
+  readonly processor: ProcessorName;
+  readonly startedAt: number;
+  readonly id: number;
+}
+
+/** Per-instance gate. `now` is injectable for tests. */
+export class HealthGate {
+  readonly #options: PolicyOptions;
+  readonly #now: () => number;
+  readonly #views: Record<ProcessorName, ProcessorView>;
+  readonly #inFlight: Record<ProcessorName, Map<number, number>> = {
+    default: new Map(),
+    fallback: new Map(),
+  };
+  readonly #counters: Record<ProcessorName, ProcessorCounters>;
+  #nextId = 0;
+
+  constructor(options: PolicyOptions, now: () => number = Date.now) {
+    this.#options = options;
+    this.#now = now;
+    const view = (): ProcessorView => ({
+      lastSuccessAt: 0,
+      consecutiveFailures: 0,
+      trippedUntil: 0,
+      inFlight: 0,
+      lastProbeAt: 0,
+    });
+    this.#views = { default: view(), fallback: view() };
+    const counters = () => ({ confirmed: 0, duplicate: 0, rejected: 0, ambiguous: 0, probes: 0 });
+    this.#counters = { default: counters(), fallback: counters() };
+  }
+
+  /** Takes in a health snapshot published by the poller; stale entries are ignored. */
+  report(snapshot: HealthSnapshot | undefined): void {
+    const now = this.#now();
+    for (const name of ["default", "fallback"] as const) {
+      const health = snapshot?.[name];
+      this.#views[name].reported = health && now - health.checkedAt <= REPORT_MAX_AGE_MS
+        ? health
+        : undefined;
+    }
+  }
+
+  /** The policy's decision for the next payment (policy.ts). */
+  decide(): Decision {
+    const now = this.#now();
+    for (const name of ["default", "fallback"] as const) {
+      const first = this.#inFlight[name].values().next();
+      this.#views[name].inFlight = this.#inFlight[name].size;
+      this.#views[name].oldestInFlightAt = first.done ? undefined : first.value;
+    }
+    const decision = decide(this.#views, now, this.#options);
+    if (decision.kind === "send" && decision.probe) {
+      this.#views[decision.processor].lastProbeAt = now;
+      this.#counters[decision.processor].probes++;
+    }
+    return decision;
+  }
+
+  /** Records the start of a call to `processor`. */
+  begin(processor: ProcessorName): CallTicket {
+    const ticket = { processor, startedAt: this.#now(), id: this.#nextId++ };
+    this.#inFlight[processor].set(ticket.id, ticket.startedAt);
+    return ticket;
+  }
+
+  /** Records the outcome of a call begun with {@link begin}. */
+  end(ticket: CallTicket, outcome: Outcome): void {
+    const now = this.#now();
+    const view = this.#views[ticket.processor];
+    this.#inFlight[ticket.processor].delete(ticket.id);
+    this.#counters[ticket.processor][outcome.kind]++;
+    if (outcome.kind === "ambiguous") return;
+    const latency = now - ticket.startedAt;
+    view.latencyMs = view.latencyMs === undefined
+      ? latency
+      : view.latencyMs + EWMA_WEIGHT * (latency - view.latencyMs);
+    if (outcome.kind === "rejected") {
+      view.consecutiveFailures++;
+      const backoff = Math.min(MAX_TRIP_MS, FIRST_TRIP_MS * 2 ** (view.consecutiveFailures - 1));
+      view.trippedUntil = Math.max(
+        view.trippedUntil,
+        now + Math.max(backoff, outcome.retryAfterMs ?? 0),
+      );
+    } else {
+      view.consecutiveFailures = 0;
+      view.trippedUntil = 0;
+      view.lastSuccessAt = now;
+    }
+  }
+
+  /** The state of both processors, for /healthcheck and /metrics. */
+  state(): Record<
+    ProcessorName,
+    { verdict: Verdict; view: ProcessorView; counters: ProcessorCounters }
+  > {
+    const now = this.#now();
+    const one = (name: ProcessorName) => ({
+      verdict: judge(this.#views[name], now, this.#options),
+      view: { ...this.#views[name], inFlight: this.#inFlight[name].size },
+      counters: { ...this.#counters[name] },
+    });
+    return { default: one("default"), fallback: one("fallback") };
+  }
+}

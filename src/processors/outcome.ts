@@ -1,0 +1,50 @@
+/**
+ * Classification of one call to a processor's `POST /payments` (RINHA.md §2, §6.1–6.2):
+ *
+ * | outcome     | when                                             | what it allows                    |
+ * |-------------|--------------------------------------------------|-----------------------------------|
+ * | `confirmed` | 200                                              | book with the requestedAt sent    |
+ * | `duplicate` | 422: the correlationId is already stored there   | resolve, then book what is stored |
+ * | `rejected`  | 500, 429, any other status, or no connection made | retry anywhere, fresh requestedAt |
+ * | `ambiguous` | timeout or connection lost after sending          | resolve on the same processor     |
+ *
+ * @module
+ */
+
+/** The classified outcome of one payment call. */
+export type Outcome =
+  | { kind: "confirmed" }
+  | { kind: "duplicate" }
+  | { kind: "rejected"; status: number; retryAfterMs?: number }
+  | { kind: "ambiguous"; reason: string };
+
+/** Status used in a `rejected` outcome when no connection could be made. */
+export const STATUS_UNREACHABLE = 0;
+
+/**
+ * Classifies an HTTP answer.
+ *
+ * @param status the HTTP status code.
+ * @param retryAfter the `Retry-After` header (seconds), sent with 429 (RINHA.md §2).
+ */
+export function classifyStatus(status: number, retryAfter?: string | null): Outcome {
+  if (status === 200) return { kind: "confirmed" };
+  if (status === 422) return { kind: "duplicate" };
+  const seconds = Number(retryAfter);
+  return retryAfter && Number.isFinite(seconds) && seconds >= 0
+    ? { kind: "rejected", status, retryAfterMs: seconds * 1000 }
+    : { kind: "rejected", status };
+}
+
+/**
+ * Classifies a failed `fetch`: a failure to connect means the request never left (rejected);
+ * anything else — a timeout, an abort, a reset after sending — leaves the processor's state
+ * unknown (ambiguous). Deno reports connect failures with "client error (Connect)" in the
+ * error's cause (seen with Deno 2.9: refused connections and DNS failures).
+ */
+export function classifyError(error: unknown): Outcome {
+  const cause = error instanceof Error ? String((error.cause as Error | undefined)?.message) : "";
+  if (cause.includes("(Connect)")) return { kind: "rejected", status: STATUS_UNREACHABLE };
+  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return { kind: "ambiguous", reason };
+}

@@ -1,0 +1,123 @@
+/**
+ * The routing policy: a pure function from what is known of both processors to a decision for
+ * the next payment. The README's "Routing policy" section restates it as a decision table, and
+ * tests/processors/policy_test.ts checks each row.
+ *
+ * Rules and their sources:
+ * - The default is cheaper, so it is preferred whenever it is usable (RINHA.md §2, §6.6).
+ * - A processor is usable when it is not reported failing (unless a success came after the
+ *   report), not tripped by recent failures, not suspected slow, and its expected latency fits
+ *   the settlement budget: a payment must be stored and booked within ~2 s of its requestedAt or
+ *   a consistency check may see it on one side only (RINHA.md §6.3).
+ * - A processor that is reported failing or tripped gets one probe at a time, at most every
+ *   `probeIntervalMs`, if its last known delay fits the budget: a probe to a slow processor
+ *   could settle late.
+ * - Neither usable nor probeable: hold and ask again later — no hot loop (RINHA.md §6.4).
+ *
+ * @module
+ */
+import type { ProcessorName } from "../payments/payment.ts";
+import type { ProcessorHealth } from "./health.ts";
+
+/** What the gate knows of one processor, as the policy reads it. Times are epoch ms. */
+export interface ProcessorView {
+  /** Latest health report, if any is fresh. */
+  reported?: ProcessorHealth;
+  /** Smoothed latency of recent answered calls, ms; undefined before the first. */
+  latencyMs?: number;
+  /** When the last call was confirmed; 0 if never. */
+  lastSuccessAt: number;
+  /** Definite failures (500, 429, unreachable) since the last success. */
+  consecutiveFailures: number;
+  /** No regular traffic before this time (back-off after failures). */
+  trippedUntil: number;
+  /** Calls in flight now. */
+  inFlight: number;
+  /** Start of the oldest call in flight; undefined when none. */
+  oldestInFlightAt?: number;
+  /** When the last probe was sent; 0 if never. */
+  lastProbeAt: number;
+}
+
+/** Tunables of {@link decide}, all in ms. */
+export interface PolicyOptions {
+  /** Most expected latency for regular traffic: the settlement deadline minus a margin. */
+  budgetMs: number;
+  /** Least spacing of probes to a processor that is down. */
+  probeIntervalMs: number;
+  /** Longest wait before asking again when nothing is usable. */
+  maxHoldMs: number;
+  /** Upper bound of a payment call's timeout. */
+  maxTimeoutMs: number;
+}
+
+/** The policy's decision for one payment. */
+export type Decision =
+  | { kind: "send"; processor: ProcessorName; timeoutMs: number; probe: boolean }
+  | { kind: "hold"; ms: number };
+
+/** Why a processor is not usable for regular traffic, or `ok`. */
+export type Verdict = "ok" | "failing" | "tripped" | "slow" | "suspect" | "probing";
+
+/** The latency the next call to `view` is expected to take, ms. */
+export function expectedLatency(view: ProcessorView): number {
+  const reported = view.reported;
+  const observed = view.latencyMs ?? 0;
+  if (!reported || view.lastSuccessAt > reported.checkedAt) return observed;
+  return Math.max(reported.minResponseTime, observed);
+}
+
+/** Judges one processor for regular traffic at time `now`. */
+export function judge(view: ProcessorView, now: number, options: PolicyOptions): Verdict {
+  const reported = view.reported;
+  if (reported?.failing && view.lastSuccessAt <= reported.checkedAt) return "failing";
+  if (now < view.trippedUntil) return "tripped";
+  const expected = expectedLatency(view);
+  if (expected > options.budgetMs) return "slow";
+  const age = view.oldestInFlightAt === undefined ? 0 : now - view.oldestInFlightAt;
+  if (age > expected * 3 + 150) return "suspect";
+  if (view.consecutiveFailures > 0 && view.inFlight > 0) return "probing";
+  return "ok";
+}
+
+/** Whether a processor that is down may receive a probe now. */
+function probeable(view: ProcessorView, verdict: Verdict, now: number, options: PolicyOptions) {
+  return (verdict === "failing" || verdict === "tripped") &&
+    (view.reported?.minResponseTime ?? 0) <= options.budgetMs &&
+    view.inFlight === 0 &&
+    now - view.lastProbeAt >= options.probeIntervalMs;
+}
+
+/** Timeout of a call expected to take `expected` ms: generous, as an early abort is ambiguous. */
+export function timeoutFor(expected: number, options: PolicyOptions): number {
+  return Math.min(options.maxTimeoutMs, Math.max(1_000, expected * 3 + 1_000));
+}
+
+/** Decides where the next payment goes, or how long to hold it. */
+export function decide(
+  views: Record<ProcessorName, ProcessorView>,
+  now: number,
+  options: PolicyOptions,
+): Decision {
+  const verdicts = {
+    default: judge(views.default, now, options),
+    fallback: judge(views.fallback, now, options),
+  };
+  for (const processor of ["default", "fallback"] as const) {
+    if (verdicts[processor] === "ok") {
+      const timeoutMs = timeoutFor(expectedLatency(views[processor]), options);
+      return { kind: "send", processor, timeoutMs, probe: false };
+    }
+  }
+  for (const processor of ["default", "fallback"] as const) {
+    if (probeable(views[processor], verdicts[processor], now, options)) {
+      const timeoutMs = timeoutFor(views[processor].reported?.minResponseTime ?? 0, options);
+      return { kind: "send", processor, timeoutMs, probe: true };
+    }
+  }
+  const waits = [views.default, views.fallback].flatMap((view) => [
+    view.trippedUntil - now,
+    view.lastProbeAt + options.probeIntervalMs - now,
+  ]).filter((ms) => ms > 0);
+  return { kind: "hold", ms: Math.max(10, Math.min(options.maxHoldMs, ...waits)) };
+}

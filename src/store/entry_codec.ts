@@ -1,0 +1,46 @@
+/**
+ * The text form of a queue entry: `<correlationId>:<cents>` for a payment never sent, followed by
+ * `:<d|f>:<requestedAt ms>` when an attempt of unknown outcome was made (the next taker must
+ * resolve it on the same processor, RINHA.md §6.2), or by `:?` when it was recovered from a dead
+ * instance and may have been sent anywhere.
+ *
+ * @module
+ */
+import type { AttemptState, Payment, QueuedPayment } from "../payments/payment.ts";
+
+/** Encodes a payment and what is known of its earlier attempts. */
+export function encodeEntry(payment: Payment, attempt: AttemptState = { kind: "none" }): string {
+  const head = `${payment.correlationId}:${payment.amountCents}`;
+  switch (attempt.kind) {
+    case "none":
+      return head;
+    case "sent":
+      return `${head}:${attempt.processor === "default" ? "d" : "f"}:${attempt.requestedAt}`;
+    case "unknown":
+      return `${head}:?`;
+  }
+}
+
+/**
+ * Decodes an entry written by {@link encodeEntry}.
+ *
+ * @throws {TypeError} on text that is not such an entry (never written by this product).
+ */
+export function decodeEntry(raw: string): QueuedPayment {
+  const [correlationId, cents, processor, requestedAt, ...rest] = raw.split(":");
+  const amountCents = Number(cents);
+  if (!correlationId || !Number.isSafeInteger(amountCents) || amountCents <= 0 || rest.length) {
+    throw new TypeError(`malformed queue entry "${raw}"`);
+  }
+  const base = { raw, correlationId, amountCents };
+  if (processor === undefined) return { ...base, attempt: { kind: "none" } };
+  if (processor === "?" && requestedAt === undefined) {
+    return { ...base, attempt: { kind: "unknown" } };
+  }
+  const at = Number(requestedAt);
+  if ((processor === "d" || processor === "f") && Number.isSafeInteger(at)) {
+    const name = processor === "d" ? "default" : "fallback";
+    return { ...base, attempt: { kind: "sent", processor: name, requestedAt: at } };
+  }
+  throw new TypeError(`malformed queue entry "${raw}"`);
+}

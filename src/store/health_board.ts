@@ -1,0 +1,59 @@
+/**
+ * The cluster-wide health board in Redis: a lock that elects the one poller of the processors'
+ * service-health endpoint, and the snapshot that poller publishes for every instance
+ * (RINHA.md §2: 1 call per 5 s per processor, shared by all callers; DESIGN.md health gate).
+ *
+ * @module
+ */
+import type { HealthSnapshot } from "../processors/health.ts";
+import type { Keys } from "./keys.ts";
+import { type Redis, send } from "./redis.ts";
+
+/** How long a published snapshot lives without being refreshed, ms. */
+const SNAPSHOT_TTL_MS = 60_000;
+
+/** Lock and snapshot access for one instance. */
+export class HealthBoard {
+  readonly #redis: Redis;
+  readonly #keys: Keys;
+
+  constructor(redis: Redis, keys: Keys) {
+    this.#redis = redis;
+    this.#keys = keys;
+  }
+
+  /**
+   * Takes the poll lock for `ttlMs` if nobody holds it (`SET NX PX`). The lock is never released
+   * early: its expiry is what spaces the polls cluster-wide.
+   *
+   * @returns true when this instance may poll now.
+   */
+  async tryLock(instanceId: string, ttlMs: number): Promise<boolean> {
+    const reply = await send(this.#redis, [
+      "SET",
+      this.#keys.healthLock,
+      instanceId,
+      "NX",
+      "PX",
+      ttlMs,
+    ]);
+    return reply === "OK";
+  }
+
+  /** Publishes the snapshot for every instance. */
+  async publish(snapshot: HealthSnapshot): Promise<void> {
+    await send(this.#redis, [
+      "SET",
+      this.#keys.health,
+      JSON.stringify(snapshot),
+      "PX",
+      SNAPSHOT_TTL_MS,
+    ]);
+  }
+
+  /** The latest snapshot, or undefined when none was published within its TTL. */
+  async read(): Promise<HealthSnapshot | undefined> {
+    const reply = await send(this.#redis, ["GET", this.#keys.health]);
+    return typeof reply === "string" ? JSON.parse(reply) as HealthSnapshot : undefined;
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * `POST /purge-payments` in Redis: deletes this product's payment state (queue, intake ids,
+ * processing lists, bookings) under its own prefix only — never FLUSHDB (RINHA.md §1).
+ *
+ * @module
+ */
+import type { Keys } from "./keys.ts";
+import { type Redis, send } from "./redis.ts";
+
+/**
+ * Deletes the payment state under `keys.prefix`. Health snapshot, lock and heartbeats stay.
+ *
+ * @returns how many keys were deleted.
+ * @throws the Redis error; the purge may then be partial and can be repeated.
+ */
+export async function purgePayments(redis: Redis, keys: Keys): Promise<number> {
+  const exact = [keys.queue, keys.accepted];
+  const patterns = [keys.processingPattern, `${keys.prefix}settled:*`, `${keys.prefix}amounts:*`];
+  let deleted = await send(redis, ["UNLINK", ...exact]) as number;
+  for (const pattern of patterns) {
+    let cursor = "0";
+    do {
+      const [next, found] = await send(redis, [
+        "SCAN",
+        cursor,
+        "MATCH",
+        pattern,
+        "COUNT",
+        1000,
+      ]) as [
+        string,
+        string[],
+      ];
+      if (found.length) deleted += await send(redis, ["UNLINK", ...found]) as number;
+      cursor = next;
+    } while (cursor !== "0");
+  }
+  return deleted;
+}

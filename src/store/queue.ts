@@ -1,0 +1,131 @@
+/**
+ * The payments queue in Redis with the reliable-queue pattern (DESIGN.md, fetch stage): intake
+ * pushes on the left, an instance moves entries from the right into its own processing list,
+ * and an entry leaves that list only when booked (see ledger.ts) or handed back.
+ *
+ * @module
+ */
+import type { AttemptState, Payment, QueuedPayment } from "../payments/payment.ts";
+import { decodeEntry, encodeEntry } from "./entry_codec.ts";
+import type { Keys } from "./keys.ts";
+import { type Redis, Script, send } from "./redis.ts";
+
+// KEYS: accepted hash, queue. ARGV: correlationId, cents, entry.
+// 1 = accepted, 0 = replay of the same payment, -1 = same id with another amount.
+const INTAKE = new Script(`
+local prev = redis.call('HGET', KEYS[1], ARGV[1])
+if prev then
+  if prev == ARGV[2] then return 0 end
+  return -1
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('LPUSH', KEYS[2], ARGV[3])
+return 1`);
+
+// KEYS: queue, processing list. ARGV: most entries to move.
+const TAKE = new Script(`
+local out = {}
+for i = 1, tonumber(ARGV[1]) do
+  local entry = redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT')
+  if not entry then break end
+  out[i] = entry
+end
+return out`);
+
+// KEYS: processing list, queue. ARGV: entry to remove, entry to put back (next to be taken).
+const HAND_BACK = new Script(`
+if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then
+  redis.call('RPUSH', KEYS[2], ARGV[2])
+  return 1
+end
+return 0`);
+
+/** Result of {@link PaymentQueue.enqueue}. */
+export type IntakeResult = "accepted" | "replayed" | "conflict";
+
+/** The queue as seen by one instance. */
+export class PaymentQueue {
+  readonly #redis: Redis;
+  readonly #keys: Keys;
+  readonly #processing: string;
+
+  /**
+   * @param redis the shared command connection.
+   * @param keys the product's key names.
+   * @param instanceId names this instance's processing list.
+   */
+  constructor(redis: Redis, keys: Keys, instanceId: string) {
+    this.#redis = redis;
+    this.#keys = keys;
+    this.#processing = keys.processing(instanceId);
+  }
+
+  /** This instance's processing list key. */
+  get processingKey(): string {
+    return this.#processing;
+  }
+
+  /**
+   * Accepts a payment once: pushes it unless its correlationId was accepted before.
+   * Resolves only after Redis acknowledged (RINHA.md §1; DESIGN.md ingress).
+   *
+   * @returns `accepted`, `replayed` (same id and amount already accepted: nothing pushed) or
+   *   `conflict` (same id, other amount: nothing pushed).
+   * @throws the Redis error when Redis is unreachable; nothing was accepted then.
+   */
+  async enqueue(payment: Payment): Promise<IntakeResult> {
+    const reply = await INTAKE.run(
+      this.#redis,
+      [this.#keys.accepted, this.#keys.queue],
+      [payment.correlationId, payment.amountCents, encodeEntry(payment)],
+    );
+    return reply === 1 ? "accepted" : reply === 0 ? "replayed" : "conflict";
+  }
+
+  /** Moves up to `max` entries into the processing list without blocking, oldest first. */
+  async take(max: number): Promise<QueuedPayment[]> {
+    const reply = await TAKE.run(this.#redis, [this.#keys.queue, this.#processing], [max]);
+    return (reply as string[]).map(decodeEntry);
+  }
+
+  /**
+   * Waits up to `timeoutSeconds` for one entry (BLMOVE). Only on a dedicated connection: it
+   * blocks that connection (DESIGN.md).
+   */
+  async waitTake(blocking: Redis, timeoutSeconds: number): Promise<QueuedPayment | undefined> {
+    const reply = await send(blocking, [
+      "BLMOVE",
+      this.#keys.queue,
+      this.#processing,
+      "RIGHT",
+      "LEFT",
+      timeoutSeconds,
+    ]);
+    return typeof reply === "string" ? decodeEntry(reply) : undefined;
+  }
+
+  /**
+   * Returns a payment from the processing list to the head of the queue, recording what is known
+   * of its attempts so the next taker never sends an ambiguous attempt elsewhere (RINHA.md §6.2).
+   *
+   * @returns false when the entry was no longer in the processing list (nothing pushed).
+   */
+  async handBack(payment: QueuedPayment, attempt: AttemptState): Promise<boolean> {
+    const reply = await HAND_BACK.run(
+      this.#redis,
+      [this.#processing, this.#keys.queue],
+      [payment.raw, encodeEntry(payment, attempt)],
+    );
+    return reply === 1;
+  }
+
+  /** Backlog: payments accepted and not yet taken by any instance. */
+  async length(): Promise<number> {
+    return await send(this.#redis, ["LLEN", this.#keys.queue]) as number;
+  }
+
+  /** Payments held by this instance (taken, not yet booked or handed back). */
+  async processingLength(): Promise<number> {
+    return await send(this.#redis, ["LLEN", this.#processing]) as number;
+  }
+}

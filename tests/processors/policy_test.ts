@@ -1,0 +1,144 @@
+/**
+ * The routing policy's decision table (README "Routing policy"): one case per row.
+ */
+import assert from "node:assert/strict";
+import {
+  decide,
+  type Decision,
+  judge,
+  type PolicyOptions,
+  type ProcessorView,
+} from "../../src/processors/policy.ts";
+
+const NOW = 1_000_000;
+const OPTIONS: PolicyOptions = {
+  budgetMs: 1_500,
+  probeIntervalMs: 1_000,
+  maxHoldMs: 250,
+  maxTimeoutMs: 8_000,
+};
+
+function view(overrides: Partial<ProcessorView> = {}): ProcessorView {
+  return {
+    lastSuccessAt: 0,
+    consecutiveFailures: 0,
+    trippedUntil: 0,
+    inFlight: 0,
+    lastProbeAt: 0,
+    ...overrides,
+  };
+}
+const healthy = (minResponseTime = 0, failing = false) => ({
+  reported: { failing, minResponseTime, checkedAt: NOW - 1_000 },
+});
+
+const rows: {
+  row: string;
+  d: Partial<ProcessorView>;
+  f: Partial<ProcessorView>;
+  want: Decision;
+}[] = [
+  {
+    row: "both healthy → default",
+    d: healthy(),
+    f: healthy(),
+    want: { kind: "send", processor: "default", timeoutMs: 1_000, probe: false },
+  },
+  {
+    row: "no report yet → default (nothing known against it)",
+    d: {},
+    f: {},
+    want: { kind: "send", processor: "default", timeoutMs: 1_000, probe: false },
+  },
+  {
+    row: "default slow but within budget → default, timeout grows with the delay",
+    d: healthy(1_000),
+    f: healthy(),
+    want: { kind: "send", processor: "default", timeoutMs: 4_000, probe: false },
+  },
+  {
+    row: "default reported failing, delay fits the budget, probed recently → fallback",
+    d: { ...healthy(0, true), lastProbeAt: NOW - 10 },
+    f: healthy(),
+    want: { kind: "send", processor: "fallback", timeoutMs: 1_000, probe: false },
+  },
+  {
+    row: "default delay over the budget → fallback",
+    d: healthy(2_000),
+    f: healthy(5),
+    want: { kind: "send", processor: "fallback", timeoutMs: 1_015, probe: false },
+  },
+  {
+    row: "default tripped by failures, fallback healthy → fallback",
+    d: { ...healthy(), trippedUntil: NOW + 100, consecutiveFailures: 2 },
+    f: healthy(),
+    want: { kind: "send", processor: "fallback", timeoutMs: 1_000, probe: false },
+  },
+  {
+    row: "default call in flight far longer than expected (suspect) → fallback",
+    d: { ...healthy(100), inFlight: 1, oldestInFlightAt: NOW - 500 },
+    f: healthy(),
+    want: { kind: "send", processor: "fallback", timeoutMs: 1_000, probe: false },
+  },
+  {
+    row: "default reported failing but confirmed a call since → default",
+    d: { ...healthy(0, true), lastSuccessAt: NOW - 10, latencyMs: 3 },
+    f: healthy(),
+    want: { kind: "send", processor: "default", timeoutMs: 1_009, probe: false },
+  },
+  {
+    row:
+      "default failing with a delay that fits, no probe for 1 s, fallback failing → probe default",
+    d: { ...healthy(0, true), lastProbeAt: NOW - 1_000 },
+    f: healthy(0, true),
+    want: { kind: "send", processor: "default", timeoutMs: 1_000, probe: true },
+  },
+  {
+    row: "default failing with a delay over budget → never probed; fallback probed",
+    d: { ...healthy(2_000, true) },
+    f: { ...healthy(5, true), lastProbeAt: NOW - 5_000 },
+    want: { kind: "send", processor: "fallback", timeoutMs: 1_015, probe: true },
+  },
+  {
+    row: "both failing, probes in flight → hold (no hot loop)",
+    d: { ...healthy(0, true), inFlight: 1, oldestInFlightAt: NOW - 5 },
+    f: { ...healthy(0, true), inFlight: 1, oldestInFlightAt: NOW - 5 },
+    want: { kind: "hold", ms: 250 },
+  },
+  {
+    row: "both tripped → hold until the earlier trip ends",
+    d: { ...healthy(), trippedUntil: NOW + 40, consecutiveFailures: 1, lastProbeAt: NOW },
+    f: { ...healthy(), trippedUntil: NOW + 90, consecutiveFailures: 1, lastProbeAt: NOW },
+    want: { kind: "hold", ms: 40 },
+  },
+  {
+    row: "both slow over budget → hold",
+    d: healthy(2_000),
+    f: healthy(1_600),
+    want: { kind: "hold", ms: 250 },
+  },
+  {
+    row: "default recovering after failures: one probe in flight, others → fallback",
+    d: { ...healthy(), consecutiveFailures: 3, inFlight: 1, oldestInFlightAt: NOW - 1 },
+    f: healthy(),
+    want: { kind: "send", processor: "fallback", timeoutMs: 1_000, probe: false },
+  },
+];
+
+for (const { row, d, f, want } of rows) {
+  Deno.test(`policy: ${row}`, () => {
+    assert.deepEqual(decide({ default: view(d), fallback: view(f) }, NOW, OPTIONS), want);
+  });
+}
+
+Deno.test("judge names why a processor is not usable", () => {
+  assert.equal(judge(view(healthy()), NOW, OPTIONS), "ok");
+  assert.equal(judge(view(healthy(0, true)), NOW, OPTIONS), "failing");
+  assert.equal(judge(view({ trippedUntil: NOW + 1 }), NOW, OPTIONS), "tripped");
+  assert.equal(judge(view(healthy(1_501)), NOW, OPTIONS), "slow");
+  assert.equal(judge(view({ inFlight: 1, oldestInFlightAt: NOW - 151 }), NOW, OPTIONS), "suspect");
+  assert.equal(
+    judge(view({ consecutiveFailures: 1, inFlight: 1, oldestInFlightAt: NOW }), NOW, OPTIONS),
+    "probing",
+  );
+});

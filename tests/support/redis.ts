@@ -1,0 +1,48 @@
+/**
+ * Test support: a Redis connection to the machine's server (REDIS_URL or 127.0.0.1:6379) and a
+ * fresh key prefix per test, deleted afterwards, so tests never touch other data.
+ *
+ * @module
+ */
+import { connectRedis, type Redis, send } from "../../src/store/redis.ts";
+import { type Keys, keysFor } from "../../src/store/keys.ts";
+
+/** The Redis URL tests use. */
+export const TEST_REDIS_URL = Deno.env.get("REDIS_URL") || "redis://127.0.0.1:6379";
+
+/** A random prefix `test:<uuid>:`. */
+export function testPrefix(): string {
+  return `test:${crypto.randomUUID()}:`;
+}
+
+/** Runs `fn` with a connection and keys under a fresh prefix; deletes those keys afterwards. */
+export async function withRedis(fn: (redis: Redis, keys: Keys) => Promise<void>): Promise<void> {
+  const redis = await connectRedis(TEST_REDIS_URL, { name: "test" });
+  const keys = keysFor(testPrefix());
+  try {
+    await fn(redis, keys);
+  } finally {
+    await deleteKeys(redis, keys.prefix);
+    await redis.close();
+  }
+}
+
+/** Deletes every key under `prefix`. */
+export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, found] = await send(redis, [
+      "SCAN",
+      cursor,
+      "MATCH",
+      `${prefix}*`,
+      "COUNT",
+      1000,
+    ]) as [
+      string,
+      string[],
+    ];
+    if (found.length) await send(redis, ["DEL", ...found]);
+    cursor = next;
+  } while (cursor !== "0");
+}
