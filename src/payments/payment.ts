@@ -22,12 +22,13 @@ export interface Payment {
  * What is known of earlier attempts of a payment taken from the queue:
  * - `none`: never sent to a processor;
  * - `sent`: sent to `processor` with `requestedAt` and the outcome is unknown (ambiguous);
- * - `unknown`: recovered from a dead instance, may have been sent anywhere.
+ * - `unknown`: recovered at `since` (epoch ms) from a dead instance; it may have been sent to
+ *   either processor, and such a send may still be held in that processor's delay.
  */
 export type AttemptState =
   | { kind: "none" }
   | { kind: "sent"; processor: ProcessorName; requestedAt: number }
-  | { kind: "unknown" };
+  | { kind: "unknown"; since: number };
 
 /** A payment taken from the queue, with its raw queue entry (needed to acknowledge it). */
 export interface QueuedPayment extends Payment {

@@ -11,7 +11,8 @@
  *   the payment is found there. Only when `ambiguityHorizonMs` passed since the last send to it
  *   (every send may still be held in that processor's delay) and `GET /payments/{id}` says the
  *   payment is not there, may it go elsewhere.
- * - recovered from a dead instance (attempt unknown) → look it up on both processors first.
+ * - recovered from a dead instance (attempt unknown) → look it up on both processors; it may go
+ *   anywhere only when neither has it and `ambiguityHorizonMs` passed since its recovery.
  *
  * @module
  */
@@ -71,6 +72,10 @@ export class Settler {
           continue;
         }
         if (found) return settled(found.processor, found.requestedAt);
+        if (Date.now() - attempt.since <= this.#options.ambiguityHorizonMs) {
+          await this.#backoff(++failures, signal);
+          continue;
+        }
         attempt = { kind: "none" };
       }
       if (attempt.kind === "sent") {

@@ -1,8 +1,8 @@
 /**
  * The text form of a queue entry: `<correlationId>:<cents>` for a payment never sent, followed by
  * `:<d|f>:<requestedAt ms>` when an attempt of unknown outcome was made (the next taker must
- * resolve it on the same processor, RINHA.md §6.2), or by `:?` when it was recovered from a dead
- * instance and may have been sent anywhere.
+ * resolve it on the same processor, RINHA.md §6.2), or by `:?:<recovered at ms>` when it was
+ * recovered from a dead instance and may have been sent anywhere.
  *
  * @module
  */
@@ -17,7 +17,7 @@ export function encodeEntry(payment: Payment, attempt: AttemptState = { kind: "n
     case "sent":
       return `${head}:${attempt.processor === "default" ? "d" : "f"}:${attempt.requestedAt}`;
     case "unknown":
-      return `${head}:?`;
+      return `${head}:?:${attempt.since}`;
   }
 }
 
@@ -34,10 +34,10 @@ export function decodeEntry(raw: string): QueuedPayment {
   }
   const base = { raw, correlationId, amountCents };
   if (processor === undefined) return { ...base, attempt: { kind: "none" } };
-  if (processor === "?" && requestedAt === undefined) {
-    return { ...base, attempt: { kind: "unknown" } };
-  }
   const at = Number(requestedAt);
+  if (processor === "?" && Number.isSafeInteger(at)) {
+    return { ...base, attempt: { kind: "unknown", since: at } };
+  }
   if ((processor === "d" || processor === "f") && Number.isSafeInteger(at)) {
     const name = processor === "d" ? "default" : "fallback";
     return { ...base, attempt: { kind: "sent", processor: name, requestedAt: at } };

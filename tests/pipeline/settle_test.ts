@@ -146,13 +146,21 @@ Deno.test("a recovered entry (attempt unknown) is looked up on both before any s
   const d = new FakeProcessor([{ kind: "confirmed" }]);
   const f = new FakeProcessor([{ kind: "confirmed" }], 555);
   const { settler } = setup(d, f);
-  assert.deepEqual(await settledAt(settler, payment({ kind: "unknown" })), ["fallback", 555]);
+  const recovered = payment({ kind: "unknown", since: Date.now() });
+  assert.deepEqual(await settledAt(settler, recovered), ["fallback", 555]);
   assert.equal(d.pays() + f.pays(), 0);
-  const fresh = setup(
-    new FakeProcessor([{ kind: "confirmed" }]),
-    new FakeProcessor([{ kind: "confirmed" }]),
-  );
-  assert.equal((await settledAt(fresh.settler, payment({ kind: "unknown" })))[0], "default");
+});
+
+Deno.test("a recovered entry found nowhere waits out the horizon before it is sent", async () => {
+  const d = new FakeProcessor([{ kind: "confirmed" }]);
+  const f = new FakeProcessor([{ kind: "confirmed" }]);
+  const { settler } = setup(d, f, 100);
+  const since = Date.now();
+  const [processor] = await settledAt(settler, payment({ kind: "unknown", since }));
+  assert.equal(processor, "default");
+  const lookups = d.calls.filter((c) => c.kind === "lookup").length;
+  assert.ok(lookups >= 2, `looked up again while within the horizon (${lookups})`);
+  assert.ok(Date.now() - since > 100, "sent only after the horizon");
 });
 
 Deno.test("both down: the settler holds without a hot loop and stops on abort", async () => {

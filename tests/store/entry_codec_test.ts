@@ -9,7 +9,7 @@ Deno.test("queue entries round-trip every attempt state", () => {
     { kind: "none" },
     { kind: "sent", processor: "default", requestedAt: 1755736825070 },
     { kind: "sent", processor: "fallback", requestedAt: 1 },
-    { kind: "unknown" },
+    { kind: "unknown", since: 1755736825070 },
   ];
   for (const attempt of states) {
     const raw = encodeEntry(payment, attempt);
@@ -29,7 +29,7 @@ Deno.test("decodeEntry rejects text this product never writes", () => {
       "id:5:x:1",
       "id:5:d",
       "id:5:d:x",
-      "id:5:?:1",
+      "id:5:?",
       "id:5:d:1:2",
     ]
   ) {
