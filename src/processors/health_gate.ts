@@ -17,8 +17,10 @@ import {
   type Verdict,
 } from "./policy.ts";
 
-/** Weight of the newest latency in the moving average. */
-const EWMA_WEIGHT = 0.2;
+/** Weight of the newest latency in the moving average when it is higher, and when it is lower:
+ * a slow-down is believed at once, a recovery slowly (RINHA.md §6.3: late settlement is costly). */
+const EWMA_UP = 0.5;
+const EWMA_DOWN = 0.2;
 /** First back-off after a definite failure, ms; doubles per failure up to {@link MAX_TRIP_MS}. */
 const FIRST_TRIP_MS = 50;
 const MAX_TRIP_MS = 2_000;
@@ -110,9 +112,8 @@ export class HealthGate {
     this.#counters[ticket.processor][outcome.kind]++;
     if (outcome.kind === "ambiguous") return;
     const latency = now - ticket.startedAt;
-    view.latencyMs = view.latencyMs === undefined
-      ? latency
-      : view.latencyMs + EWMA_WEIGHT * (latency - view.latencyMs);
+    const previous = view.latencyMs ?? latency;
+    view.latencyMs = previous + (latency > previous ? EWMA_UP : EWMA_DOWN) * (latency - previous);
     if (outcome.kind === "rejected") {
       view.consecutiveFailures++;
       const backoff = Math.min(MAX_TRIP_MS, FIRST_TRIP_MS * 2 ** (view.consecutiveFailures - 1));

@@ -9,9 +9,10 @@
  *   report), not tripped by recent failures, not suspected slow, and its expected latency fits
  *   the settlement budget: a payment must be stored and booked within ~2 s of its requestedAt or
  *   a consistency check may see it on one side only (RINHA.md §6.3).
- * - A processor that is reported failing or tripped gets one probe at a time, at most every
- *   `probeIntervalMs`, if its last known delay fits the budget: a probe to a slow processor
- *   could settle late.
+ * - A processor that is failing, tripped or slow gets one probe at a time, at most every
+ *   `probeIntervalMs`, so a recovery is seen before the next health report. One late payment
+ *   is a tiny risk (a check must fall in the few ms between its storage and its booking); a
+ *   stream of them, as regular traffic to a slow processor would be, is not.
  * - Neither usable nor probeable: hold and ask again later — no hot loop (RINHA.md §6.4).
  *
  * @module
@@ -82,8 +83,7 @@ export function judge(view: ProcessorView, now: number, options: PolicyOptions):
 
 /** Whether a processor that is down may receive a probe now. */
 function probeable(view: ProcessorView, verdict: Verdict, now: number, options: PolicyOptions) {
-  return (verdict === "failing" || verdict === "tripped") &&
-    (view.reported?.minResponseTime ?? 0) <= options.budgetMs &&
+  return (verdict === "failing" || verdict === "tripped" || verdict === "slow") &&
     view.inFlight === 0 &&
     now - view.lastProbeAt >= options.probeIntervalMs;
 }

@@ -94,10 +94,16 @@ const rows: {
     want: { kind: "send", processor: "default", timeoutMs: 1_000, probe: true },
   },
   {
-    row: "default failing with a delay over budget → never probed; fallback probed",
-    d: { ...healthy(2_000, true) },
+    row: "default failing, probed within the interval, fallback probeable → probe fallback",
+    d: { ...healthy(2_000, true), lastProbeAt: NOW - 999 },
     f: { ...healthy(5, true), lastProbeAt: NOW - 5_000 },
     want: { kind: "send", processor: "fallback", timeoutMs: 1_015, probe: true },
+  },
+  {
+    row: "default slow over budget, fallback failing, no probe for 1 s → probe default",
+    d: { ...healthy(2_000), lastProbeAt: NOW - 1_000 },
+    f: { ...healthy(0, true), inFlight: 1, oldestInFlightAt: NOW - 5 },
+    want: { kind: "send", processor: "default", timeoutMs: 7_000, probe: true },
   },
   {
     row: "both failing, probes in flight → hold (no hot loop)",
@@ -112,9 +118,9 @@ const rows: {
     want: { kind: "hold", ms: 40 },
   },
   {
-    row: "both slow over budget → hold",
-    d: healthy(2_000),
-    f: healthy(1_600),
+    row: "both slow over budget, probes in flight → hold",
+    d: { ...healthy(2_000), inFlight: 1, oldestInFlightAt: NOW - 5 },
+    f: { ...healthy(1_600), inFlight: 1, oldestInFlightAt: NOW - 5 },
     want: { kind: "hold", ms: 250 },
   },
   {
