@@ -8,20 +8,29 @@
 import type { Config } from "./config.ts";
 import { createHandler } from "./http/routes.ts";
 import { info, warn } from "./log.ts";
+import { runHeartbeatLoop } from "./pipeline/heartbeat_loop.ts";
 import { Pipeline } from "./pipeline/pipeline.ts";
+import { runRecoveryLoop } from "./pipeline/recovery_loop.ts";
 import { Settler } from "./pipeline/settle.ts";
 import { ProcessorClient } from "./processors/client.ts";
 import { HealthGate } from "./processors/health_gate.ts";
 import { runHealthPoller } from "./processors/health_poller.ts";
 import { HealthBoard } from "./store/health_board.ts";
+import { Heartbeat } from "./store/heartbeat.ts";
 import { keysFor } from "./store/keys.ts";
 import { Ledger } from "./store/ledger.ts";
 import { purgePayments } from "./store/purge.ts";
 import { PaymentQueue } from "./store/queue.ts";
+import { recoverProcessingList } from "./store/recovery.ts";
 import { connectRedis } from "./store/redis.ts";
 
 /** Settlement deadline of RINHA.md §6.3 minus a margin for booking and clock skew, ms. */
 const SETTLE_BUDGET_MS = 1_500;
+/** Heartbeat (issue 5): a key living 3 s, refreshed every 1 s; dead after 2 s more of absence. */
+const HEARTBEAT_TTL_MS = 3_000;
+const HEARTBEAT_INTERVAL_MS = 1_000;
+const RECOVERY_INTERVAL_MS = 1_000;
+const RECOVERY_GRACE_MS = 2_000;
 
 /** A running instance. */
 export interface App {
@@ -64,6 +73,29 @@ export async function startApp(config: Config): Promise<App> {
     ambiguityHorizonMs: config.paymentTimeoutMs + 2_000,
     resolveTimeoutMs: config.paymentTimeoutMs,
     maxBackoffMs: 1_000,
+  });
+  // Crash recovery (issue 5): take back what a crashed earlier run with this id held, then show
+  // this instance alive before its pipeline takes anything (pipeline/recovery_loop.ts).
+  const recoveredOwn = await recoverProcessingList(redis, keys, config.instanceId, {
+    onlyIfDead: false,
+  });
+  if (recoveredOwn) info(`${config.instanceId} recovered ${recoveredOwn} payments of its last run`);
+  const heartbeat = new Heartbeat(redis, keys, config.instanceId, HEARTBEAT_TTL_MS);
+  await heartbeat.beat();
+  const stopHeartbeat = new AbortController();
+  const heartbeating = runHeartbeatLoop({
+    heartbeat,
+    intervalMs: HEARTBEAT_INTERVAL_MS,
+    signal: stopHeartbeat.signal,
+  });
+  const stopRecovery = new AbortController();
+  const recovering = runRecoveryLoop({
+    redis,
+    keys,
+    instanceId: config.instanceId,
+    intervalMs: RECOVERY_INTERVAL_MS,
+    graceMs: RECOVERY_GRACE_MS,
+    signal: stopRecovery.signal,
   });
   const pipeline = new Pipeline({
     queue,
@@ -110,6 +142,7 @@ export async function startApp(config: Config): Promise<App> {
     maxBodyBytes: config.maxBodyBytes,
   });
   const listen = config.listen;
+  if (listen.kind === "unix") await removeStaleSocket(listen.path);
   const server = listen.kind === "unix"
     ? Deno.serve({ path: listen.path, onListen: () => {} }, handler)
     : Deno.serve(
@@ -121,19 +154,35 @@ export async function startApp(config: Config): Promise<App> {
       },
       handler,
     );
+  // The load balancer runs as another user (in compose, another container): let it connect.
+  if (listen.kind === "unix") await Deno.chmod(listen.path, 0o666);
   info(`${config.instanceId} listening on ${JSON.stringify(server.addr)}`);
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     stopping ??= (async () => {
       accepting = false;
+      stopRecovery.abort();
       const deadline = config.shutdownTimeoutMs;
       await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, deadline / 4))]);
       await pipeline.stop(deadline / 2);
+      // Only now may others recover what is left in our processing list.
+      stopHeartbeat.abort();
+      await Promise.all([heartbeating, recovering]);
+      await heartbeat.clear().catch((error) => warn("heartbeat", String(error)));
       stopPolling.abort();
       await poller;
       await Promise.allSettled([redis.close(), blocking.close()]);
       info(`${config.instanceId} stopped`);
     })();
   return { addr: server.addr, stop, finished: server.finished.then(() => stopping) };
+}
+
+/** Removes a socket file left by a crashed predecessor, so binding the path does not fail. */
+async function removeStaleSocket(path: string): Promise<void> {
+  try {
+    if ((await Deno.lstat(path)).isSocket) await Deno.remove(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
 }

@@ -1,0 +1,23 @@
+# API instance image (RINHA.md §5: public linux/amd64 image; docker-compose.yml runs two of it).
+#
+# Dependencies are fetched at build time; at run time the instance uses only the cache
+# (--cached-only) and runs as the image's unprivileged `deno` user (uid 1993).
+FROM denoland/deno:2.9.6
+
+WORKDIR /app
+
+# /sockets is the mount point of the volume shared with nginx: a fresh named volume copies this
+# directory's owner and mode, so the non-root instances can create their sockets in it.
+RUN mkdir -p /sockets \
+ && chown deno:deno /app /sockets \
+ && chmod 1777 /sockets
+
+USER deno
+
+COPY --chown=deno:deno deno.json deno.lock* ./
+COPY --chown=deno:deno src/ ./src/
+RUN deno install --entrypoint src/main.ts
+
+# The instance makes its unix socket connectable by nginx's workers (another user, in another
+# container) itself; the socket is the only file it writes.
+CMD ["deno", "run", "--cached-only", "--allow-net", "--allow-env", "--allow-sys", "--allow-read=/sockets", "--allow-write=/sockets", "src/main.ts"]

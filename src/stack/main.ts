@@ -1,0 +1,116 @@
+/**
+ * `deno task stack`: runs the whole product locally without Docker (see stack.ts) until Ctrl-C
+ * or SIGTERM, then stops exactly the processes it started.
+ *
+ * ```sh
+ * deno task stack [--lb auto|nginx|reuseport] [--port 9999] [--instances 2]
+ *                 [--pp-default URL --pp-fallback URL] [--redis-url URL] [--prefix PREFIX]
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { type LoadBalancerChoice, startStack } from "./stack.ts";
+
+const USAGE = `usage: deno task stack [options]
+  --lb auto|nginx|reuseport  load balancer (auto: nginx when installed)   [auto]
+  --port N                   port of the load balancer                    [9999]
+  --instances N              API instances (nginx: as many as nginx.conf)  [2]
+  --pp-default URL           use this default processor, no simulator
+  --pp-fallback URL          use this fallback processor, no simulator
+  --redis-url URL            Redis of the instances        [redis://127.0.0.1:6379]
+  --prefix PREFIX            Redis key prefix                              [rinha:]
+  --quiet                    do not print the children's output`;
+
+function integer(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value)) throw new RangeError(`--${name} must be an integer, got ${raw}`);
+  return value;
+}
+
+async function main(): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: Deno.args,
+      options: {
+        lb: { type: "string", default: "auto" },
+        port: { type: "string" },
+        instances: { type: "string" },
+        "pp-default": { type: "string" },
+        "pp-fallback": { type: "string" },
+        "redis-url": { type: "string" },
+        prefix: { type: "string" },
+        quiet: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+
+  // Listen before starting, so a signal during the start still stops what was started.
+  const controller = new AbortController();
+  const { promise: stopSignal, resolve } = Promise.withResolvers<string>();
+  const onSignal = (name: string) => () => {
+    resolve(name);
+    controller.abort(new Error(`${name} during start`));
+  };
+  const onSigint = onSignal("SIGINT");
+  const onSigterm = onSignal("SIGTERM");
+  Deno.addSignalListener("SIGINT", onSigint);
+  Deno.addSignalListener("SIGTERM", onSigterm);
+  const removeListeners = () => {
+    Deno.removeSignalListener("SIGINT", onSigint);
+    Deno.removeSignalListener("SIGTERM", onSigterm);
+  };
+
+  let stack;
+  try {
+    stack = await startStack({
+      lb: values.lb as LoadBalancerChoice,
+      port: integer("port", values.port),
+      instances: integer("instances", values.instances),
+      defaultUrl: values["pp-default"],
+      fallbackUrl: values["pp-fallback"],
+      redisUrl: values["redis-url"],
+      redisPrefix: values.prefix,
+      output: values.quiet ? "quiet" : "prefix",
+      signal: controller.signal,
+    });
+  } catch (error) {
+    removeListeners();
+    throw error;
+  }
+  console.log(stack.description);
+
+  // A child that dies on its own ends the stack: a half stack would mislead a benchmark.
+  const childDied = Promise.race(
+    stack.processes.map((p) => p.status.then((status) => ({ p, status }))),
+  ).then(({ p, status }) => p.stopping ? undefined : `${p.name} exited with code ${status.code}`);
+
+  const reason = await Promise.race([stopSignal, childDied]);
+  removeListeners();
+  console.error(`stack: ${reason ?? "stopping"}; stopping what it started`);
+  await stack.stop();
+  console.error("stack: stopped");
+  return reason === "SIGINT" || reason === "SIGTERM" ? 0 : 1;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main());
+  } catch (error) {
+    console.error(`stack: ${error instanceof Error ? error.message : String(error)}`);
+    Deno.exit(1);
+  }
+}
