@@ -6,6 +6,12 @@
  * @module
  */
 import type { Config } from "./config.ts";
+import {
+  collectMetrics,
+  Histogram,
+  HttpCounters,
+  LATENCY_BUCKETS_SECONDS,
+} from "./http/metrics.ts";
 import { createHandler } from "./http/routes.ts";
 import { info, warn } from "./log.ts";
 import { runHeartbeatLoop } from "./pipeline/heartbeat_loop.ts";
@@ -26,10 +32,13 @@ import { connectRedis } from "./store/redis.ts";
 
 /** Settlement deadline of RINHA.md §6.3 minus a margin for booking and clock skew, ms. */
 const SETTLE_BUDGET_MS = 1_500;
-/** Heartbeat (issue 5): a key living 3 s, refreshed every 1 s; dead after 2 s more of absence. */
+/** Life of the heartbeat key without a refresh, ms (issue 5: two refreshes may be missed). */
 const HEARTBEAT_TTL_MS = 3_000;
+/** Spacing of heartbeat refreshes, ms. */
 const HEARTBEAT_INTERVAL_MS = 1_000;
+/** Spacing of crash-recovery rounds, ms (pipeline/recovery_loop.ts). */
 const RECOVERY_INTERVAL_MS = 1_000;
+/** A missing heartbeat must be seen again this much later before its list is taken, ms. */
 const RECOVERY_GRACE_MS = 2_000;
 
 /** A running instance. */
@@ -61,11 +70,16 @@ export async function startApp(config: Config): Promise<App> {
     default: new ProcessorClient("default", config.defaultUrl),
     fallback: new ProcessorClient("fallback", config.fallbackUrl),
   };
+  const latency = {
+    default: new Histogram(LATENCY_BUCKETS_SECONDS),
+    fallback: new Histogram(LATENCY_BUCKETS_SECONDS),
+  };
   const gate = new HealthGate({
     budgetMs: SETTLE_BUDGET_MS,
     probeIntervalMs: 1_000,
     maxHoldMs: 250,
     maxTimeoutMs: config.paymentTimeoutMs,
+    onCall: (processor, _outcome, latencyMs) => latency[processor].observe(latencyMs / 1_000),
   });
   const settler = new Settler({
     clients,
@@ -120,6 +134,7 @@ export async function startApp(config: Config): Promise<App> {
   });
 
   let accepting = true;
+  const http = new HttpCounters();
   const handler = createHandler({
     enqueue: (payment) => queue.enqueue(payment),
     summary: (range) => ledger.summary(range),
@@ -140,6 +155,17 @@ export async function startApp(config: Config): Promise<App> {
     },
     accepting: () => accepting,
     maxBodyBytes: config.maxBodyBytes,
+    http,
+    metrics: () =>
+      collectMetrics({
+        instanceId: config.instanceId,
+        accepting: () => accepting,
+        queue,
+        pipeline,
+        gate,
+        latency,
+        http,
+      }),
   });
   const listen = config.listen;
   if (listen.kind === "unix") await removeStaleSocket(listen.path);

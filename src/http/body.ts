@@ -10,7 +10,9 @@ import { ValidationError } from "./validation.ts";
  * Reads `request`'s body as UTF-8 text of at most `maxBytes`.
  *
  * @throws {ValidationError} 413 when the declared or actual size exceeds `maxBytes`, 400 when the
- *   body is not valid UTF-8.
+ *   body is not valid UTF-8 or cannot be read to its end (a malformed chunked encoding, or the
+ *   client closed or half-closed its side before sending all it declared: Deno then errors the
+ *   body stream, which would otherwise have become a 503).
  */
 export async function readText(request: Request, maxBytes: number): Promise<string> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
@@ -18,10 +20,15 @@ export async function readText(request: Request, maxBytes: number): Promise<stri
   if (!request.body) return "";
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of request.body) {
-    size += chunk.byteLength;
-    if (size > maxBytes) throw new ValidationError(413, `body exceeds ${maxBytes} bytes`);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of request.body) {
+      size += chunk.byteLength;
+      if (size > maxBytes) throw new ValidationError(413, `body exceeds ${maxBytes} bytes`);
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof ValidationError) throw error;
+    throw new ValidationError(400, `body could not be read: ${(error as Error)?.message ?? error}`);
   }
   const bytes = chunks.length === 1 ? chunks[0] : concat(chunks, size);
   try {

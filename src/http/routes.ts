@@ -9,6 +9,7 @@ import type { Payment } from "../payments/payment.ts";
 import type { Summary } from "../store/ledger.ts";
 import type { IntakeResult } from "../store/queue.ts";
 import { readText } from "./body.ts";
+import { type HttpCounters, METRICS_CONTENT_TYPE } from "./metrics.ts";
 import {
   parsePaymentBody,
   parseSummaryRange,
@@ -27,6 +28,10 @@ export interface RouteDeps {
   /** False once shutdown began: new payments get 503. */
   accepting(): boolean;
   maxBodyBytes: number;
+  /** Counts every response by route and status, when given (metrics.ts). */
+  http?: HttpCounters;
+  /** The Prometheus exposition text; `GET /metrics` exists only when given (metrics.ts). */
+  metrics?(): Promise<string>;
 }
 
 const JSON_HEADERS = { "content-type": "application/json" };
@@ -41,36 +46,67 @@ function error(status: number, message: string, headers?: HeadersInit): Response
   return json(status, { error: message }, headers);
 }
 
+type Handle = (request: Request, search: string) => Promise<Response>;
+
+/**
+ * The path and the query (without `?`) of a request URL, by string search: cheaper than
+ * `new URL()` on every request, and it cannot throw — `new URL()` did on a Host header such as
+ * `a b` or `[x`, which Deno puts in `request.url`, and the handler then rejected (a plain-text
+ * 500). The Host is not used for anything here, so it is not validated.
+ */
+function splitUrl(url: string): [path: string, search: string] {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start < 0) return ["/", ""];
+  const query = url.indexOf("?", start);
+  return query < 0 ? [url.slice(start), ""] : [url.slice(start, query), url.slice(query + 1)];
+}
+
 /** Builds the request handler for `Deno.serve`. Never rejects: faults become 5xx JSON. */
 export function createHandler(deps: RouteDeps): (request: Request) => Promise<Response> {
-  const routes: Record<string, Record<string, (request: Request, url: URL) => Promise<Response>>> =
-    {
-      "/payments": { POST: (request) => postPayment(deps, request) },
-      "/payments-summary": { GET: (_, url) => getSummary(deps, url) },
-      "/purge-payments": { POST: async () => json(200, { purged: await deps.purge() }) },
-      "/healthcheck": {
-        GET: async () => {
-          const health = await deps.health();
-          return json(health.ok ? 200 : 503, health);
-        },
+  // Null-prototype tables: a method or path such as `constructor` or `__proto__` finds nothing.
+  const table = (methods: Record<string, Handle>) => Object.assign(Object.create(null), methods);
+  const routes: Record<string, Record<string, Handle>> = table({
+    "/payments": table({ POST: (request) => postPayment(deps, request) }),
+    "/payments-summary": table({ GET: (_, search) => getSummary(deps, search) }),
+    "/purge-payments": table({ POST: async () => json(200, { purged: await deps.purge() }) }),
+    "/healthcheck": table({
+      GET: async () => {
+        const health = await deps.health();
+        return json(health.ok ? 200 : 503, health);
       },
-    };
+    }),
+  });
+  const metrics = deps.metrics;
+  if (metrics) {
+    routes["/metrics"] = table({
+      GET: async () =>
+        new Response(await metrics(), { headers: { "content-type": METRICS_CONTENT_TYPE } }),
+    });
+  }
+  const http = deps.http;
   return async (request) => {
-    const url = new URL(request.url);
-    const route = routes[url.pathname];
-    if (!route) return error(404, `no route for ${url.pathname}`);
-    const handle = route[request.method];
-    if (!handle) {
-      return error(405, `${request.method} not allowed on ${url.pathname}`, {
-        allow: Object.keys(route).join(", "),
-      });
+    const [path, search] = splitUrl(request.url);
+    const route = routes[path];
+    let response: Response;
+    if (!route) response = error(404, `no route for ${path}`);
+    else {
+      const handle = route[request.method];
+      if (!handle) {
+        response = error(405, `${request.method} not allowed on ${path}`, {
+          allow: Object.keys(route).join(", "),
+        });
+      } else {
+        try {
+          response = await handle(request, search);
+        } catch (caught) {
+          response = caught instanceof ValidationError
+            ? error(caught.status, caught.message)
+            : error(503, `service unavailable: ${(caught as Error)?.message ?? caught}`);
+        }
+      }
     }
-    try {
-      return await handle(request, url);
-    } catch (caught) {
-      if (caught instanceof ValidationError) return error(caught.status, caught.message);
-      return error(503, `service unavailable: ${(caught as Error)?.message ?? caught}`);
-    }
+    http?.count(route ? path : "unmatched", response.status);
+    return response;
   };
 }
 
@@ -88,8 +124,8 @@ async function postPayment(deps: RouteDeps, request: Request): Promise<Response>
   return ACCEPTED(); // accepted now, or a replay of an accepted payment (idempotent)
 }
 
-async function getSummary(deps: RouteDeps, url: URL): Promise<Response> {
-  const summary = await deps.summary(parseSummaryRange(url.searchParams));
+async function getSummary(deps: RouteDeps, search: string): Promise<Response> {
+  const summary = await deps.summary(parseSummaryRange(new URLSearchParams(search)));
   const side = (name: keyof Summary) => ({
     totalRequests: summary[name].totalRequests,
     totalAmount: fromCents(summary[name].totalCents),

@@ -17,12 +17,13 @@ export function toCents(amount: unknown): number {
   if (typeof amount !== "number" || !Number.isFinite(amount)) {
     throw new TypeError("amount must be a finite number");
   }
+  if (amount <= 0) throw new RangeError("amount must be positive");
+  if (amount > MAX_AMOUNT_CENTS / 100) throw new RangeError("amount is too large");
+  // Exact: a JSON 2-decimal literal parses to the double nearest k/100, which is what `k / 100`
+  // computes, and Math.round(amount * 100) gives k back for every k ≤ MAX_AMOUNT_CENTS (checked
+  // exhaustively). A relative tolerance let 1234567.891 through as 123456789 cents.
   const cents = Math.round(amount * 100);
-  if (Math.abs(amount * 100 - cents) > 1e-6 * Math.max(1, Math.abs(cents))) {
-    throw new RangeError("amount must have at most 2 decimal places");
-  }
-  if (cents <= 0) throw new RangeError("amount must be positive");
-  if (cents > MAX_AMOUNT_CENTS) throw new RangeError("amount is too large");
+  if (cents / 100 !== amount) throw new RangeError("amount must have at most 2 decimal places");
   return cents;
 }
 

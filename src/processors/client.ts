@@ -16,6 +16,18 @@ export type Lookup =
   | { kind: "missing" }
   | { kind: "unknown"; reason: string };
 
+/**
+ * Reads the `requestedAt` a processor echoes in `GET /payments/{id}`: the official processor
+ * writes its zone-less PostgreSQL `timestamp` with no `Z` and trailing zeros trimmed, e.g.
+ * `2025-08-21T00:40:25.07` for `…25.070Z` (src/simulator/date_time.ts `formatDateTime`). That
+ * instant is the UTC requestedAt we sent, so a missing zone means UTC.
+ *
+ * @throws {RangeError} if the text is not an ISO-8601 date-time.
+ */
+export function parseStoredInstant(text: string): number {
+  return parseIso(/(Z|[+-]\d{2}:\d{2})$/.test(text) ? text : `${text}Z`);
+}
+
 /** Raised by {@link ProcessorClient.health} when no usable answer came. */
 export class HealthCheckError extends Error {
   constructor(message: string) {
@@ -83,7 +95,7 @@ export class ProcessorClient {
       const stored = await response.json() as { amount: number; requestedAt: string };
       return {
         kind: "found",
-        requestedAt: parseIso(stored.requestedAt),
+        requestedAt: parseStoredInstant(stored.requestedAt),
         amountCents: Math.round(stored.amount * 100),
       };
     } catch (error) {

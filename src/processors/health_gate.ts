@@ -43,9 +43,18 @@ export interface CallTicket {
   readonly id: number;
 }
 
+/** Told of every call's end: its processor, outcome and latency in ms (e.g. for /metrics). */
+export type CallObserver = (processor: ProcessorName, outcome: Outcome, latencyMs: number) => void;
+
+/** Options of {@link HealthGate}: the policy's tunables and an optional call observer. */
+export interface HealthGateOptions extends PolicyOptions {
+  /** Called synchronously by {@link HealthGate.end}; must be cheap and must not throw. */
+  onCall?: CallObserver;
+}
+
 /** Per-instance gate. `now` is injectable for tests. */
 export class HealthGate {
-  readonly #options: PolicyOptions;
+  readonly #options: HealthGateOptions;
   readonly #now: () => number;
   readonly #views: Record<ProcessorName, ProcessorView>;
   readonly #inFlight: Record<ProcessorName, Map<number, number>> = {
@@ -55,7 +64,7 @@ export class HealthGate {
   readonly #counters: Record<ProcessorName, ProcessorCounters>;
   #nextId = 0;
 
-  constructor(options: PolicyOptions, now: () => number = Date.now) {
+  constructor(options: HealthGateOptions, now: () => number = Date.now) {
     this.#options = options;
     this.#now = now;
     const view = (): ProcessorView => ({
@@ -110,8 +119,9 @@ export class HealthGate {
     const view = this.#views[ticket.processor];
     this.#inFlight[ticket.processor].delete(ticket.id);
     this.#counters[ticket.processor][outcome.kind]++;
-    if (outcome.kind === "ambiguous") return;
     const latency = now - ticket.startedAt;
+    this.#options.onCall?.(ticket.processor, outcome, latency);
+    if (outcome.kind === "ambiguous") return;
     const previous = view.latencyMs ?? latency;
     view.latencyMs = previous + (latency > previous ? EWMA_UP : EWMA_DOWN) * (latency - previous);
     if (outcome.kind === "rejected") {

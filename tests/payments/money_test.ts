@@ -17,6 +17,10 @@ Deno.test("toCents rejects non-numbers, non-positive, too many decimals and absu
   for (const bad of [0, -0.01, -20, 0.001, 20.055, 1e-9, MAX_AMOUNT_CENTS / 100 + 0.01, 1e300]) {
     assert.throws(() => toCents(bad), RangeError, String(bad));
   }
+  // A 3rd decimal on a large amount was once rounded away by a relative tolerance.
+  for (const bad of [1234567.891, 1000000.001, 9999999.999, 123456.789, 99999.991]) {
+    assert.throws(() => toCents(bad), RangeError, String(bad));
+  }
 });
 
 Deno.test("fromCents gives 2-decimal numbers that print exactly", () => {
