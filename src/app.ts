@@ -28,7 +28,7 @@ import { Ledger } from "./store/ledger.ts";
 import { purgePayments } from "./store/purge.ts";
 import { PaymentQueue } from "./store/queue.ts";
 import { recoverProcessingList } from "./store/recovery.ts";
-import { connectRedis } from "./store/redis.ts";
+import { closeRedis, connectRedis } from "./store/redis.ts";
 
 /** Settlement deadline of RINHA.md §6.3 minus a margin for booking and clock skew, ms. */
 const SETTLE_BUDGET_MS = 1_500;
@@ -198,7 +198,7 @@ export async function startApp(config: Config): Promise<App> {
       await heartbeat.clear().catch((error) => warn("heartbeat", String(error)));
       stopPolling.abort();
       await poller;
-      await Promise.allSettled([redis.close(), blocking.close()]);
+      await Promise.all([closeRedis(redis), closeRedis(blocking)]);
       info(`${config.instanceId} stopped`);
     })();
   return { addr: server.addr, stop, finished: server.finished.then(() => stopping) };

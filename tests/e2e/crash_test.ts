@@ -16,7 +16,7 @@
  */
 import assert from "node:assert/strict";
 import { keysFor } from "../../src/store/keys.ts";
-import { connectRedis, send } from "../../src/store/redis.ts";
+import { closeRedis, connectRedis, send } from "../../src/store/redis.ts";
 import {
   auditExactlyOnce,
   type Instance,
@@ -139,6 +139,6 @@ Deno.test("e2e crash: SIGKILLed instances lose nothing and book nothing twice", 
     await Promise.all(everyInstance.map((i) => i.process.stop("SIGTERM", 15_000)));
     await simulators.shutdown();
     await deleteKeys(redis, keys.prefix);
-    await redis.close();
+    await closeRedis(redis);
   }
 });

@@ -15,7 +15,7 @@
  */
 import assert from "node:assert/strict";
 import { keysFor } from "../../src/store/keys.ts";
-import { connectRedis, type Redis, send } from "../../src/store/redis.ts";
+import { closeRedis, connectRedis, type Redis, send } from "../../src/store/redis.ts";
 import {
   auditExactlyOnce,
   delay,
@@ -84,7 +84,7 @@ Deno.test({
     } finally {
       await Promise.all(instances.map((i) => i.process.stop("SIGTERM", 15_000)));
       await simulators.shutdown();
-      await redis.close();
+      await closeRedis(redis);
       await server.stop();
     }
   },
@@ -130,7 +130,7 @@ Deno.test({
       await waitDrained(redis, keys, simulators, 60_000, describe);
       await auditExactlyOnce(redis, keys, simulators, before, describe);
 
-      await redis.close();
+      await closeRedis(redis);
       await server.kill();
       // Redis state is gone; forget the processors' copy too so the audit after covers new work.
       simulators.default.state.ledger.purge();
@@ -211,7 +211,7 @@ Deno.test({
     } finally {
       await instance.process.stop("SIGTERM", 15_000);
       await simulators.shutdown();
-      await redis.close().catch(() => {});
+      await closeRedis(redis);
       await server.stop();
     }
   },

@@ -14,7 +14,7 @@
  */
 import assert from "node:assert/strict";
 import { keysFor } from "../../src/store/keys.ts";
-import { connectRedis, send } from "../../src/store/redis.ts";
+import { closeRedis, connectRedis, send } from "../../src/store/redis.ts";
 import {
   auditExactlyOnce,
   delay,
@@ -110,6 +110,6 @@ Deno.test("e2e shutdown: SIGTERM under load refuses new payments, hands back, ex
     await Promise.all(instances.map((i) => i.process.stop("SIGTERM", 15_000)));
     await simulators.shutdown();
     await deleteKeys(redis, keys.prefix);
-    await redis.close();
+    await closeRedis(redis);
   }
 });

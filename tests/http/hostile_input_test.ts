@@ -15,7 +15,7 @@ import assert from "node:assert/strict";
 import { type App, startApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
 import { keysFor } from "../../src/store/keys.ts";
-import { connectRedis, send } from "../../src/store/redis.ts";
+import { closeRedis, connectRedis, send } from "../../src/store/redis.ts";
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../support/redis.ts";
 
 const MAX_BODY = 1024;
@@ -528,6 +528,6 @@ Deno.test("hostile input: every bad request is a JSON 4xx, nothing is enqueued, 
   } finally {
     await app?.stop();
     await deleteKeys(redis, prefix);
-    await redis.close();
+    await closeRedis(redis);
   }
 });

@@ -21,7 +21,7 @@ import {
 } from "../../src/http/metrics.ts";
 import { type RunningProcessor, startProcessor } from "../../src/simulator/server.ts";
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../support/redis.ts";
-import { connectRedis } from "../../src/store/redis.ts";
+import { closeRedis, connectRedis } from "../../src/store/redis.ts";
 
 /** One parsed sample line. */
 interface Sample {
@@ -398,6 +398,6 @@ Deno.test("GET /metrics on a real instance: valid text, counters grow as payment
     await app?.stop();
     await Promise.all(processors.map((processor) => processor.shutdown()));
     await deleteKeys(redis, prefix);
-    await redis.close();
+    await closeRedis(redis);
   }
 });

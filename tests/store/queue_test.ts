@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { PaymentQueue } from "../../src/store/queue.ts";
-import { connectRedis, send } from "../../src/store/redis.ts";
+import { closeRedis, connectRedis, send } from "../../src/store/redis.ts";
 import { TEST_REDIS_URL, withRedis } from "../support/redis.ts";
 
 const pay = (n: number) => ({
@@ -42,7 +42,7 @@ Deno.test("waitTake blocks on its own connection until an entry arrives", () =>
       assert.equal((await waiting)?.correlationId, pay(7).correlationId);
       assert.equal(await queue.processingLength(), 1);
     } finally {
-      await blocking.close();
+      await closeRedis(blocking);
     }
   }));
 

@@ -16,7 +16,7 @@ import { Heartbeat, isAlive } from "../../src/store/heartbeat.ts";
 import type { Keys } from "../../src/store/keys.ts";
 import { PaymentQueue } from "../../src/store/queue.ts";
 import { processingOwners, recoverProcessingList } from "../../src/store/recovery.ts";
-import { connectRedis, type Redis, send } from "../../src/store/redis.ts";
+import { closeRedis, connectRedis, type Redis, send } from "../../src/store/redis.ts";
 import { TEST_REDIS_URL, withRedis } from "../support/redis.ts";
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
@@ -176,7 +176,7 @@ Deno.test("two instances recovering the same orphan at once move each entry exac
       assert.deepEqual([...ids].sort(), entries.map((e) => e.split(":")[0]).sort(), "none lost");
       assert.equal(await send(redis, ["EXISTS", keys.processing("dead")]), 0);
     } finally {
-      await other.close();
+      await closeRedis(other);
     }
   }));
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { connectRedis, type Redis, send } from "../../src/store/redis.ts";
+import { closeRedis, connectRedis, type Redis, send } from "../../src/store/redis.ts";
 import { type Keys, keysFor } from "../../src/store/keys.ts";
 
 /** The Redis URL tests use. */
@@ -23,7 +23,7 @@ export async function withRedis(fn: (redis: Redis, keys: Keys) => Promise<void>)
     await fn(redis, keys);
   } finally {
     await deleteKeys(redis, keys.prefix);
-    await redis.close();
+    await closeRedis(redis);
   }
 }
 
