@@ -78,14 +78,13 @@ export async function startApp(config: Config): Promise<App> {
     budgetMs: SETTLE_BUDGET_MS,
     probeIntervalMs: 1_000,
     maxHoldMs: 250,
-    maxTimeoutMs: config.paymentTimeoutMs,
     onCall: (processor, _outcome, latencyMs) => latency[processor].observe(latencyMs / 1_000),
   });
   const settler = new Settler({
     clients,
     gate,
     ambiguityHorizonMs: config.paymentTimeoutMs + 2_000,
-    resolveTimeoutMs: config.paymentTimeoutMs,
+    callTimeoutMs: config.paymentTimeoutMs,
     maxBackoffMs: 1_000,
   });
   // Crash recovery (issue 5): take back what a crashed earlier run with this id held, then show

@@ -32,8 +32,12 @@ export interface SettlerOptions {
   gate: HealthGate;
   /** After this long without an answer, an ambiguous attempt may be released by a lookup. */
   ambiguityHorizonMs: number;
-  /** Timeout of `GET /payments/{id}` and of same-body retries. */
-  resolveTimeoutMs: number;
+  /**
+   * Timeout of every call to a processor. Long on purpose: an abort does not stop the processor
+   * (its delay is not cancelled, RINHA.md §2), it only makes the outcome ambiguous and the
+   * booking late — the late booking is what a consistency check catches (RINHA.md §6.3).
+   */
+  callTimeoutMs: number;
   /** Longest back-off between retries. */
   maxBackoffMs: number;
 }
@@ -93,13 +97,13 @@ export class Settler {
         await sleep(decision.ms, undefined, { signal }).catch(() => {});
         continue;
       }
-      const { processor, timeoutMs } = decision;
+      const { processor } = decision;
       const requestedAt = Date.now();
       const ticket = this.#options.gate.begin(processor);
       const outcome = await this.#options.clients[processor].pay(
         payment,
         requestedAt,
-        timeoutMs,
+        this.#options.callTimeoutMs,
         signal,
       );
       this.#options.gate.end(ticket, outcome);
@@ -138,7 +142,7 @@ export class Settler {
     | { kind: "pending"; lastSentAt: number }
   > {
     const client = this.#options.clients[attempt.processor];
-    const timeout = this.#options.resolveTimeoutMs;
+    const timeout = this.#options.callTimeoutMs;
     const lookup = await client.lookup(payment.correlationId, timeout, signal);
     if (lookup.kind === "found") return { kind: "found", requestedAt: lookup.requestedAt };
     if (lookup.kind === "unknown") return { kind: "pending", lastSentAt };
@@ -159,7 +163,7 @@ export class Settler {
       names.map((name) =>
         this.#options.clients[name].lookup(
           payment.correlationId,
-          this.#options.resolveTimeoutMs,
+          this.#options.callTimeoutMs,
           signal,
         )
       ),

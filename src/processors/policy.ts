@@ -48,13 +48,11 @@ export interface PolicyOptions {
   probeIntervalMs: number;
   /** Longest wait before asking again when nothing is usable. */
   maxHoldMs: number;
-  /** Upper bound of a payment call's timeout. */
-  maxTimeoutMs: number;
 }
 
 /** The policy's decision for one payment. */
 export type Decision =
-  | { kind: "send"; processor: ProcessorName; timeoutMs: number; probe: boolean }
+  | { kind: "send"; processor: ProcessorName; probe: boolean }
   | { kind: "hold"; ms: number };
 
 /** Why a processor is not usable for regular traffic, or `ok`. */
@@ -76,7 +74,9 @@ export function judge(view: ProcessorView, now: number, options: PolicyOptions):
   const expected = expectedLatency(view);
   if (expected > options.budgetMs) return "slow";
   const age = view.oldestInFlightAt === undefined ? 0 : now - view.oldestInFlightAt;
-  if (age > expected * 3 + 150) return "suspect";
+  // A call far past its expected latency: the processor may have slowed down (a delay change is
+  // seen by the poller up to 5 s late). Every payment sent meanwhile could settle late.
+  if (age > Math.max(expected * 2, expected + 100)) return "suspect";
   if (view.consecutiveFailures > 0 && view.inFlight > 0) return "probing";
   return "ok";
 }
@@ -86,11 +86,6 @@ function probeable(view: ProcessorView, verdict: Verdict, now: number, options: 
   return (verdict === "failing" || verdict === "tripped" || verdict === "slow") &&
     view.inFlight === 0 &&
     now - view.lastProbeAt >= options.probeIntervalMs;
-}
-
-/** Timeout of a call expected to take `expected` ms: generous, as an early abort is ambiguous. */
-export function timeoutFor(expected: number, options: PolicyOptions): number {
-  return Math.min(options.maxTimeoutMs, Math.max(1_000, expected * 3 + 1_000));
 }
 
 /** Decides where the next payment goes, or how long to hold it. */
@@ -105,14 +100,12 @@ export function decide(
   };
   for (const processor of ["default", "fallback"] as const) {
     if (verdicts[processor] === "ok") {
-      const timeoutMs = timeoutFor(expectedLatency(views[processor]), options);
-      return { kind: "send", processor, timeoutMs, probe: false };
+      return { kind: "send", processor, probe: false };
     }
   }
   for (const processor of ["default", "fallback"] as const) {
     if (probeable(views[processor], verdicts[processor], now, options)) {
-      const timeoutMs = timeoutFor(views[processor].reported?.minResponseTime ?? 0, options);
-      return { kind: "send", processor, timeoutMs, probe: true };
+      return { kind: "send", processor, probe: true };
     }
   }
   const waits = [views.default, views.fallback].flatMap((view) => [

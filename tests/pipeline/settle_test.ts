@@ -39,13 +39,12 @@ function setup(d: FakeProcessor, f: FakeProcessor, horizonMs = 60_000) {
     budgetMs: 1_500,
     probeIntervalMs: 1_000,
     maxHoldMs: 5,
-    maxTimeoutMs: 1_000,
   });
   const settler = new Settler({
     clients: { default: d, fallback: f },
     gate,
     ambiguityHorizonMs: horizonMs,
-    resolveTimeoutMs: 1_000,
+    callTimeoutMs: 1_000,
     maxBackoffMs: 2,
   });
   return { gate, settler };

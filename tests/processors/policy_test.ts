@@ -15,7 +15,6 @@ const OPTIONS: PolicyOptions = {
   budgetMs: 1_500,
   probeIntervalMs: 1_000,
   maxHoldMs: 250,
-  maxTimeoutMs: 8_000,
 };
 
 function view(overrides: Partial<ProcessorView> = {}): ProcessorView {
@@ -42,68 +41,68 @@ const rows: {
     row: "both healthy → default",
     d: healthy(),
     f: healthy(),
-    want: { kind: "send", processor: "default", timeoutMs: 1_000, probe: false },
+    want: { kind: "send", processor: "default", probe: false },
   },
   {
     row: "no report yet → default (nothing known against it)",
     d: {},
     f: {},
-    want: { kind: "send", processor: "default", timeoutMs: 1_000, probe: false },
+    want: { kind: "send", processor: "default", probe: false },
   },
   {
     row: "default slow but within budget → default, timeout grows with the delay",
     d: healthy(1_000),
     f: healthy(),
-    want: { kind: "send", processor: "default", timeoutMs: 4_000, probe: false },
+    want: { kind: "send", processor: "default", probe: false },
   },
   {
     row: "default reported failing, delay fits the budget, probed recently → fallback",
     d: { ...healthy(0, true), lastProbeAt: NOW - 10 },
     f: healthy(),
-    want: { kind: "send", processor: "fallback", timeoutMs: 1_000, probe: false },
+    want: { kind: "send", processor: "fallback", probe: false },
   },
   {
     row: "default delay over the budget → fallback",
     d: healthy(2_000),
     f: healthy(5),
-    want: { kind: "send", processor: "fallback", timeoutMs: 1_015, probe: false },
+    want: { kind: "send", processor: "fallback", probe: false },
   },
   {
     row: "default tripped by failures, fallback healthy → fallback",
     d: { ...healthy(), trippedUntil: NOW + 100, consecutiveFailures: 2 },
     f: healthy(),
-    want: { kind: "send", processor: "fallback", timeoutMs: 1_000, probe: false },
+    want: { kind: "send", processor: "fallback", probe: false },
   },
   {
     row: "default call in flight far longer than expected (suspect) → fallback",
     d: { ...healthy(100), inFlight: 1, oldestInFlightAt: NOW - 500 },
     f: healthy(),
-    want: { kind: "send", processor: "fallback", timeoutMs: 1_000, probe: false },
+    want: { kind: "send", processor: "fallback", probe: false },
   },
   {
     row: "default reported failing but confirmed a call since → default",
     d: { ...healthy(0, true), lastSuccessAt: NOW - 10, latencyMs: 3 },
     f: healthy(),
-    want: { kind: "send", processor: "default", timeoutMs: 1_009, probe: false },
+    want: { kind: "send", processor: "default", probe: false },
   },
   {
     row:
       "default failing with a delay that fits, no probe for 1 s, fallback failing → probe default",
     d: { ...healthy(0, true), lastProbeAt: NOW - 1_000 },
     f: healthy(0, true),
-    want: { kind: "send", processor: "default", timeoutMs: 1_000, probe: true },
+    want: { kind: "send", processor: "default", probe: true },
   },
   {
     row: "default failing, probed within the interval, fallback probeable → probe fallback",
     d: { ...healthy(2_000, true), lastProbeAt: NOW - 999 },
     f: { ...healthy(5, true), lastProbeAt: NOW - 5_000 },
-    want: { kind: "send", processor: "fallback", timeoutMs: 1_015, probe: true },
+    want: { kind: "send", processor: "fallback", probe: true },
   },
   {
     row: "default slow over budget, fallback failing, no probe for 1 s → probe default",
     d: { ...healthy(2_000), lastProbeAt: NOW - 1_000 },
     f: { ...healthy(0, true), inFlight: 1, oldestInFlightAt: NOW - 5 },
-    want: { kind: "send", processor: "default", timeoutMs: 7_000, probe: true },
+    want: { kind: "send", processor: "default", probe: true },
   },
   {
     row: "both failing, probes in flight → hold (no hot loop)",
@@ -127,7 +126,7 @@ const rows: {
     row: "default recovering after failures: one probe in flight, others → fallback",
     d: { ...healthy(), consecutiveFailures: 3, inFlight: 1, oldestInFlightAt: NOW - 1 },
     f: healthy(),
-    want: { kind: "send", processor: "fallback", timeoutMs: 1_000, probe: false },
+    want: { kind: "send", processor: "fallback", probe: false },
   },
 ];
 
