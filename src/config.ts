@@ -122,7 +122,7 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     fetchBatch: int(env, "FETCH_BATCH", 32, 1, 1000),
     channelCapacity: int(env, "CHANNEL_CAPACITY", 128, 1, 100_000),
     persistBatch: int(env, "PERSIST_BATCH", 64, 1, 10_000),
-    healthIntervalMs: int(env, "HEALTH_INTERVAL_MS", 5_100, 5_000, 60_000),
+    healthIntervalMs: int(env, "HEALTH_INTERVAL_MS", 5_200, 5_000, 60_000),
     healthTimeoutMs: int(env, "HEALTH_TIMEOUT_MS", 1_000, 50, 10_000),
     paymentTimeoutMs: int(env, "PAYMENT_TIMEOUT_MS", 8_000, 100, 60_000),
     maxBodyBytes: int(env, "MAX_BODY_BYTES", 1_024, 64, 1_048_576),
