@@ -13,6 +13,8 @@ export interface Keys {
   queue: string;
   /** Hash correlationId → cents of every accepted payment: intake idempotency. */
   accepted: string;
+  /** List: queue entries that could not be decoded (never written by this product), newest first. */
+  deadLetters: string;
   /** List: payments an instance took from the queue and has not yet booked or handed back. */
   processing(instanceId: string): string;
   /** String with TTL: present while the instance is alive. */
@@ -37,6 +39,7 @@ export function keysFor(prefix: string): Keys {
     prefix,
     queue: `${prefix}queue`,
     accepted: `${prefix}accepted`,
+    deadLetters: `${prefix}dead-letters`,
     processing: (id) => `${prefix}processing:${id}`,
     heartbeat: (id) => `${prefix}heartbeat:${id}`,
     heartbeatPattern: `${prefix}heartbeat:*`,

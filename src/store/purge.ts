@@ -1,5 +1,5 @@
 /**
- * `POST /purge-payments` in Redis: deletes this product's payment state (queue, intake ids,
+ * `POST /purge-payments` in Redis: deletes this product's payment state (queue, intake ids, dead letters,
  * processing lists, bookings) under its own prefix only — never FLUSHDB (RINHA.md §1).
  *
  * @module
@@ -14,7 +14,7 @@ import { type Redis, send } from "./redis.ts";
  * @throws the Redis error; the purge may then be partial and can be repeated.
  */
 export async function purgePayments(redis: Redis, keys: Keys): Promise<number> {
-  const exact = [keys.queue, keys.accepted];
+  const exact = [keys.queue, keys.accepted, keys.deadLetters];
   const patterns = [keys.processingPattern, `${keys.prefix}settled:*`, `${keys.prefix}amounts:*`];
   let deleted = await send(redis, ["UNLINK", ...exact]) as number;
   for (const pattern of patterns) {

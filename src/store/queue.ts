@@ -8,6 +8,7 @@
 import type { AttemptState, Payment, QueuedPayment } from "../payments/payment.ts";
 import { decodeEntry, encodeEntry } from "./entry_codec.ts";
 import type { Keys } from "./keys.ts";
+import { warn } from "../log.ts";
 import { type Redis, Script, send } from "./redis.ts";
 
 // KEYS: accepted hash, queue. ARGV: correlationId, cents, entry.
@@ -37,6 +38,14 @@ const HAND_BACK = new Script(`
 if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then
   redis.call('RPUSH', KEYS[2], ARGV[2])
   return 1
+end
+return 0`);
+
+// KEYS: processing list, dead-letter list. ARGV: entry. Keeps the newest 1,000 dead letters.
+const DEAD_LETTER = new Script(`
+if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then
+  redis.call('LPUSH', KEYS[2], ARGV[1])
+  redis.call('LTRIM', KEYS[2], 0, 999)
 end
 return 0`);
 
@@ -85,7 +94,7 @@ export class PaymentQueue {
   /** Moves up to `max` entries into the processing list without blocking, oldest first. */
   async take(max: number): Promise<QueuedPayment[]> {
     const reply = await TAKE.run(this.#redis, [this.#keys.queue, this.#processing], [max]);
-    return (reply as string[]).map(decodeEntry);
+    return this.#decodeAll(reply as string[]);
   }
 
   /**
@@ -101,7 +110,7 @@ export class PaymentQueue {
       "LEFT",
       timeoutSeconds,
     ]);
-    return typeof reply === "string" ? decodeEntry(reply) : undefined;
+    return typeof reply === "string" ? this.#decodeAll([reply])[0] : undefined;
   }
 
   /**
@@ -117,6 +126,26 @@ export class PaymentQueue {
       [payment.raw, encodeEntry(payment, attempt)],
     );
     return reply === 1;
+  }
+
+  /**
+   * Decodes taken entries. One this product never wrote (a bug, or a hand-made LPUSH) is moved
+   * from the processing list to the dead-letter list, so it can neither block the batch nor
+   * come back forever through crash recovery.
+   */
+  #decodeAll(raws: string[]): QueuedPayment[] {
+    const payments: QueuedPayment[] = [];
+    for (const raw of raws) {
+      try {
+        payments.push(decodeEntry(raw));
+      } catch (error) {
+        warn("queue", `${error}: moved to ${this.#keys.deadLetters}`);
+        DEAD_LETTER.run(this.#redis, [this.#processing, this.#keys.deadLetters], [raw]).catch(
+          (failure) => warn("queue", `dead-letter move failed: ${failure}`),
+        );
+      }
+    }
+    return payments;
   }
 
   /** Backlog: payments accepted and not yet taken by any instance. */

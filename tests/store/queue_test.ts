@@ -65,3 +65,21 @@ Deno.test("handBack returns a payment with its attempt state to be taken next", 
     assert.deepEqual(again.attempt, attempt);
     assert.equal(await send(redis, ["LLEN", keys.queue]), 1);
   }));
+
+Deno.test("an entry this product never wrote goes to the dead letters, the rest of the batch on", () =>
+  withRedis(async (redis, keys) => {
+    const queue = new PaymentQueue(redis, keys, "i1");
+    await queue.enqueue(pay(1));
+    await send(redis, ["LPUSH", keys.queue, "garbage"]);
+    await queue.enqueue(pay(2));
+    const taken = await queue.take(10);
+    assert.deepEqual(taken.map((p) => p.correlationId), [
+      pay(1).correlationId,
+      pay(2).correlationId,
+    ]);
+    for (let i = 0; i < 100 && await queue.processingLength() !== 2; i++) {
+      await new Promise((r) => setTimeout(r, 10)); // the dead-letter move is not awaited by take
+    }
+    assert.equal(await queue.processingLength(), 2);
+    assert.deepEqual(await send(redis, ["LRANGE", keys.deadLetters, 0, -1]), ["garbage"]);
+  }));
