@@ -40,7 +40,16 @@ export interface SettlerOptions {
   callTimeoutMs: number;
   /** Longest back-off between retries. */
   maxBackoffMs: number;
+  /**
+   * False while this instance may be presumed dead by its peers (its heartbeat could not be
+   * renewed): no payment call starts then, since a peer may recover and resend the same
+   * payments. Lookups go on. Always true when absent.
+   */
+  mayCall?: () => boolean;
 }
+
+/** Pause while calls are not allowed, ms. */
+const FENCED_PAUSE_MS = 100;
 
 /** How {@link Settler.settle} ended. */
 export type SettleResult =
@@ -90,6 +99,10 @@ export class Settler {
           lastSentAt = result.lastSentAt;
           await this.#backoff(++failures, signal);
         }
+        continue;
+      }
+      if (!this.#mayCall()) {
+        await sleep(FENCED_PAUSE_MS, undefined, { signal }).catch(() => {});
         continue;
       }
       const decision = this.#options.gate.decide();
@@ -147,6 +160,7 @@ export class Settler {
     if (lookup.kind === "found") return { kind: "found", requestedAt: lookup.requestedAt };
     if (lookup.kind === "unknown") return { kind: "pending", lastSentAt };
     if (Date.now() - lastSentAt > this.#options.ambiguityHorizonMs) return { kind: "released" };
+    if (!this.#mayCall()) return { kind: "pending", lastSentAt };
     const sentAt = Date.now();
     const ticket = this.#options.gate.begin(attempt.processor);
     const outcome = await client.pay(payment, attempt.requestedAt, timeout, signal);
@@ -154,6 +168,10 @@ export class Settler {
     if (outcome.kind === "confirmed") return { kind: "found", requestedAt: attempt.requestedAt };
     // A definite rejection (nothing stored by this send) keeps the earlier send's horizon.
     return { kind: "pending", lastSentAt: outcome.kind === "rejected" ? lastSentAt : sentAt };
+  }
+
+  #mayCall(): boolean {
+    return this.#options.mayCall?.() ?? true;
   }
 
   /** Looks a recovered payment up on both processors: where it is stored, nowhere, or unknown. */

@@ -26,6 +26,8 @@ export class Heartbeat {
   readonly #ttlMs: number;
   /** Unique to this process: `<instanceId>/<uuid>`. */
   readonly token: string;
+  /** When the key was last set by {@link beat}, epoch ms; 0 before the first beat. */
+  lastBeatAt = 0;
 
   /**
    * @param redis the shared command connection.
@@ -57,6 +59,7 @@ export class Heartbeat {
    * @throws the Redis error; the key is then unchanged or expiring.
    */
   async beat(): Promise<boolean> {
+    const sentAt = Date.now();
     const previous = await send(this.#redis, [
       "SET",
       this.#key,
@@ -65,6 +68,7 @@ export class Heartbeat {
       this.#ttlMs,
       "GET",
     ]);
+    this.lastBeatAt = sentAt;
     return previous === this.token;
   }
 

@@ -195,3 +195,29 @@ Deno.test("an interrupted ambiguous attempt is handed back with its processor an
   });
   assert.equal(f.calls.length, 0);
 });
+
+Deno.test("no payment call starts while calls are fenced; lookups go on", async () => {
+  const d = new FakeProcessor([{ kind: "confirmed" }]);
+  const f = new FakeProcessor([{ kind: "confirmed" }]);
+  let allowed = false;
+  const gate = new HealthGate({ budgetMs: 1_500, probeIntervalMs: 1_000, maxHoldMs: 5 });
+  const settler = new Settler({
+    clients: { default: d, fallback: f },
+    gate,
+    ambiguityHorizonMs: 60_000,
+    callTimeoutMs: 1_000,
+    maxBackoffMs: 2,
+    mayCall: () => allowed,
+  });
+  const ambiguous = payment({ kind: "sent", processor: "default", requestedAt: 1 });
+  const running = Promise.all([
+    settler.settle(payment(), signal()),
+    settler.settle(ambiguous, signal()),
+  ]);
+  await new Promise((r) => setTimeout(r, 250));
+  assert.equal(d.pays() + f.pays(), 0, "fenced: nothing sent");
+  assert.ok(d.calls.some((c) => c.kind === "lookup"), "the ambiguous one is still looked up");
+  allowed = true;
+  const results = await running;
+  assert.deepEqual(results.map((r) => r.kind), ["settled", "settled"]);
+});
