@@ -9,10 +9,11 @@
  *   report), not tripped by recent failures, not suspected slow, and its expected latency fits
  *   the settlement budget: a payment must be stored and booked within ~2 s of its requestedAt or
  *   a consistency check may see it on one side only (RINHA.md §6.3).
- * - A processor that is failing, tripped or slow gets one probe at a time, at most every
- *   `probeIntervalMs`, so a recovery is seen before the next health report. One late payment
- *   is a tiny risk (a check must fall in the few ms between its storage and its booking); a
- *   stream of them, as regular traffic to a slow processor would be, is not.
+ * - A processor that is failing or tripped gets one probe at a time, at most every
+ *   `probeIntervalMs`, so a recovery is seen before the next health report — but only if its
+ *   last reported delay fits the budget. A probe to a slow processor is booked late, with a
+ *   requestedAt already inside the check window, and a check whose reads straddle that booking
+ *   counts it on one side only (seen: 1 inconsistency with 1 probe/s to a 4.7 s processor).
  * - Neither usable nor probeable: hold and ask again later — no hot loop (RINHA.md §6.4).
  *
  * @module
@@ -83,7 +84,8 @@ export function judge(view: ProcessorView, now: number, options: PolicyOptions):
 
 /** Whether a processor that is down may receive a probe now. */
 function probeable(view: ProcessorView, verdict: Verdict, now: number, options: PolicyOptions) {
-  return (verdict === "failing" || verdict === "tripped" || verdict === "slow") &&
+  return (verdict === "failing" || verdict === "tripped") &&
+    (view.reported?.minResponseTime ?? 0) <= options.budgetMs &&
     view.inFlight === 0 &&
     now - view.lastProbeAt >= options.probeIntervalMs;
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Keys } from "./keys.ts";
-import { type Redis, send } from "./redis.ts";
+import { type Redis, scanKeys, send } from "./redis.ts";
 
 /**
  * Deletes the payment state under `keys.prefix`. Health snapshot, lock and heartbeats stay.
@@ -18,22 +18,9 @@ export async function purgePayments(redis: Redis, keys: Keys): Promise<number> {
   const patterns = [keys.processingPattern, `${keys.prefix}settled:*`, `${keys.prefix}amounts:*`];
   let deleted = await send(redis, ["UNLINK", ...exact]) as number;
   for (const pattern of patterns) {
-    let cursor = "0";
-    do {
-      const [next, found] = await send(redis, [
-        "SCAN",
-        cursor,
-        "MATCH",
-        pattern,
-        "COUNT",
-        1000,
-      ]) as [
-        string,
-        string[],
-      ];
-      if (found.length) deleted += await send(redis, ["UNLINK", ...found]) as number;
-      cursor = next;
-    } while (cursor !== "0");
+    for await (const found of scanKeys(redis, pattern)) {
+      deleted += await send(redis, ["UNLINK", ...found]) as number;
+    }
   }
   return deleted;
 }

@@ -15,7 +15,7 @@
  * @module
  */
 import type { Keys } from "./keys.ts";
-import { type Redis, Script, send } from "./redis.ts";
+import { type Redis, scanKeys, Script } from "./redis.ts";
 
 // KEYS: processing list, its owner's heartbeat key, queue.
 // ARGV: recovery time (epoch ms), "1" to act only while the heartbeat key is absent.
@@ -83,18 +83,8 @@ export async function recoverProcessingList(
 export async function processingOwners(redis: Redis, keys: Keys): Promise<string[]> {
   const head = keys.processing("");
   const owners = new Set<string>();
-  let cursor = "0";
-  do {
-    const [next, found] = await send(redis, [
-      "SCAN",
-      cursor,
-      "MATCH",
-      keys.processingPattern,
-      "COUNT",
-      1000,
-    ]) as [string, string[]];
+  for await (const found of scanKeys(redis, keys.processingPattern)) {
     for (const key of found) owners.add(key.slice(head.length));
-    cursor = next;
-  } while (cursor !== "0");
+  }
   return [...owners];
 }

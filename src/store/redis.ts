@@ -70,6 +70,24 @@ export function send(redis: Redis, [command, ...args]: (string | number)[]): Pro
 }
 
 /**
+ * Every key matching `pattern` (`SCAN … MATCH … COUNT 1000`), a page at a time. Keys added or
+ * removed meanwhile may or may not be seen, as with SCAN itself.
+ *
+ * @throws the Redis error.
+ */
+export async function* scanKeys(redis: Redis, pattern: string): AsyncGenerator<string[]> {
+  let cursor = "0";
+  do {
+    const [next, found] = await send(redis, ["SCAN", cursor, "MATCH", pattern, "COUNT", 1000]) as [
+      string,
+      string[],
+    ];
+    if (found.length) yield found;
+    cursor = next;
+  } while (cursor !== "0");
+}
+
+/**
  * A Lua script run by `EVALSHA`, falling back to `EVAL` once when Redis answers NOSCRIPT (after a
  * restart or `SCRIPT FLUSH`). Scripts are atomic on the server, which is what the store relies on.
  */

@@ -99,10 +99,16 @@ const rows: {
     want: { kind: "send", processor: "fallback", probe: true },
   },
   {
-    row: "default slow over budget, fallback failing, no probe for 1 s → probe default",
-    d: { ...healthy(2_000), lastProbeAt: NOW - 1_000 },
+    row: "default slow over budget, fallback failing → hold: a slow processor is never probed",
+    d: { ...healthy(2_000), lastProbeAt: NOW - 5_000 },
     f: { ...healthy(0, true), inFlight: 1, oldestInFlightAt: NOW - 5 },
-    want: { kind: "send", processor: "default", probe: true },
+    want: { kind: "hold", ms: 250 },
+  },
+  {
+    row: "default failing with a delay over budget → not probed; fallback probed",
+    d: { ...healthy(2_000, true), lastProbeAt: NOW - 5_000 },
+    f: { ...healthy(5, true), lastProbeAt: NOW - 5_000 },
+    want: { kind: "send", processor: "fallback", probe: true },
   },
   {
     row: "both failing, probes in flight → hold (no hot loop)",

@@ -14,7 +14,7 @@ import { type RunningProcessor, startProcessor } from "../../src/simulator/serve
 import { findExecutable, freePort, ManagedProcess } from "../../src/stack/processes.ts";
 import { PROCESSOR_NAMES, type ProcessorName } from "../../src/payments/payment.ts";
 import type { Keys } from "../../src/store/keys.ts";
-import { type Redis, send } from "../../src/store/redis.ts";
+import { type Redis, scanKeys, send } from "../../src/store/redis.ts";
 
 const REPO_ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname).replace(
   /\/$/,
@@ -103,19 +103,9 @@ export async function bookedIds(
 /** Entries still waiting or held: the queue plus every processing list. */
 export async function backlog(redis: Redis, keys: Keys): Promise<number> {
   let total = await send(redis, ["LLEN", keys.queue]) as number;
-  let cursor = "0";
-  do {
-    const [next, found] = await send(redis, [
-      "SCAN",
-      cursor,
-      "MATCH",
-      keys.processingPattern,
-      "COUNT",
-      1000,
-    ]) as [string, string[]];
+  for await (const found of scanKeys(redis, keys.processingPattern)) {
     for (const key of found) total += await send(redis, ["LLEN", key]) as number;
-    cursor = next;
-  } while (cursor !== "0");
+  }
   return total;
 }
 

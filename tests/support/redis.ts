@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { closeRedis, connectRedis, type Redis, send } from "../../src/store/redis.ts";
+import { closeRedis, connectRedis, type Redis, scanKeys, send } from "../../src/store/redis.ts";
 import { type Keys, keysFor } from "../../src/store/keys.ts";
 
 /** The Redis URL tests use. */
@@ -29,20 +29,5 @@ export async function withRedis(fn: (redis: Redis, keys: Keys) => Promise<void>)
 
 /** Deletes every key under `prefix`. */
 export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, found] = await send(redis, [
-      "SCAN",
-      cursor,
-      "MATCH",
-      `${prefix}*`,
-      "COUNT",
-      1000,
-    ]) as [
-      string,
-      string[],
-    ];
-    if (found.length) await send(redis, ["DEL", ...found]);
-    cursor = next;
-  } while (cursor !== "0");
+  for await (const found of scanKeys(redis, `${prefix}*`)) await send(redis, ["DEL", ...found]);
 }
