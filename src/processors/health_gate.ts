@@ -69,6 +69,7 @@ export class HealthGate {
     this.#now = now;
     const view = (): ProcessorView => ({
       lastSuccessAt: 0,
+      latencyAt: 0,
       consecutiveFailures: 0,
       trippedUntil: 0,
       inFlight: 0,
@@ -124,6 +125,7 @@ export class HealthGate {
     if (outcome.kind === "ambiguous") return;
     const previous = view.latencyMs ?? latency;
     view.latencyMs = previous + (latency > previous ? EWMA_UP : EWMA_DOWN) * (latency - previous);
+    view.latencyAt = now;
     if (outcome.kind === "rejected") {
       view.consecutiveFailures++;
       const backoff = Math.min(MAX_TRIP_MS, FIRST_TRIP_MS * 2 ** (view.consecutiveFailures - 1));

@@ -27,6 +27,8 @@ export interface ProcessorView {
   reported?: ProcessorHealth;
   /** Smoothed latency of recent answered calls, ms; undefined before the first. */
   latencyMs?: number;
+  /** When the latest latency sample was taken, epoch ms; 0 before the first. */
+  latencyAt: number;
   /** When the last call was confirmed; 0 if never. */
   lastSuccessAt: number;
   /** Definite failures (500, 429, unreachable) since the last success. */
@@ -59,12 +61,16 @@ export type Decision =
 /** Why a processor is not usable for regular traffic, or `ok`. */
 export type Verdict = "ok" | "failing" | "tripped" | "slow" | "suspect" | "probing";
 
-/** The latency the next call to `view` is expected to take, ms. */
+/**
+ * The latency the next call to `view` is expected to take, ms: the newer of the two sources —
+ * the reported delay when the report came after the last answered call (the delay may have
+ * changed since, and a processor we no longer call would otherwise keep its old latency
+ * forever), else the observed moving average.
+ */
 export function expectedLatency(view: ProcessorView): number {
   const reported = view.reported;
-  const observed = view.latencyMs ?? 0;
-  if (!reported || view.lastSuccessAt > reported.checkedAt) return observed;
-  return Math.max(reported.minResponseTime, observed);
+  if (reported && reported.checkedAt >= view.latencyAt) return reported.minResponseTime;
+  return view.latencyMs ?? 0;
 }
 
 /** Judges one processor for regular traffic at time `now`. */

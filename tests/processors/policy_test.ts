@@ -20,6 +20,7 @@ const OPTIONS: PolicyOptions = {
 function view(overrides: Partial<ProcessorView> = {}): ProcessorView {
   return {
     lastSuccessAt: 0,
+    latencyAt: 0,
     consecutiveFailures: 0,
     trippedUntil: 0,
     inFlight: 0,
@@ -68,6 +69,18 @@ const rows: {
     want: { kind: "send", processor: "fallback", probe: false },
   },
   {
+    row: "a report newer than the last call wins over a stale latency (delay came down) → default",
+    d: { ...healthy(480), latencyMs: 3_500, latencyAt: NOW - 20_000 },
+    f: healthy(),
+    want: { kind: "send", processor: "default", probe: false },
+  },
+  {
+    row: "calls newer than the report win over it (delay went up since) → fallback",
+    d: { ...healthy(5), latencyMs: 1_600, latencyAt: NOW - 10 },
+    f: healthy(),
+    want: { kind: "send", processor: "fallback", probe: false },
+  },
+  {
     row: "default tripped by failures, fallback healthy → fallback",
     d: { ...healthy(), trippedUntil: NOW + 100, consecutiveFailures: 2 },
     f: healthy(),
@@ -81,7 +94,7 @@ const rows: {
   },
   {
     row: "default reported failing but confirmed a call since → default",
-    d: { ...healthy(0, true), lastSuccessAt: NOW - 10, latencyMs: 3 },
+    d: { ...healthy(0, true), lastSuccessAt: NOW - 10, latencyMs: 3, latencyAt: NOW - 10 },
     f: healthy(),
     want: { kind: "send", processor: "default", probe: false },
   },
