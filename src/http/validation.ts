@@ -66,14 +66,19 @@ export function parseSummaryRange(params: URLSearchParams): SummaryRange {
     const raw = params.get(name);
     if (raw === null || raw === "") return undefined;
     try {
-      return parseIso(raw.replaceAll(" ", "+"));
+      // Truncated to the ms; `subMs` tells whether digits were dropped.
+      return { ms: parseIso(raw.replaceAll(" ", "+")), subMs: /\.\d{3}\d*[1-9]/.test(raw) };
     } catch {
       throw new ValidationError(400, `${name} must be an ISO-8601 date-time, got "${raw}"`);
     }
   };
-  const fromMs = bound("from");
-  const toMs = bound("to");
-  if (fromMs === undefined || toMs === undefined) return undefined;
-  if (fromMs > toMs) throw new ValidationError(400, "from must not be after to");
-  return { fromMs, toMs };
+  const from = bound("from");
+  const to = bound("to");
+  if (from === undefined || to === undefined) return undefined;
+  if (from.ms > to.ms || (from.ms === to.ms && from.subMs && !to.subMs)) {
+    throw new ValidationError(400, "from must not be after to");
+  }
+  // Bookings are whole ms: a `from` inside a ms starts at the next one (the range may then be
+  // empty, from > to, which matches nothing).
+  return { fromMs: from.subMs ? from.ms + 1 : from.ms, toMs: to.ms };
 }

@@ -7,10 +7,10 @@
  * - 422 after our own ambiguous attempt with the same body → settled with that requestedAt.
  * - 422 otherwise → `GET /payments/{id}` on that processor; settled with the stored requestedAt.
  * - 500 / 429 / unreachable → back off, then anywhere with a fresh requestedAt.
- * - timeout / reset after sending → ambiguous: retry the SAME processor with the SAME body until
- *   the payment is found there. Only when `ambiguityHorizonMs` passed since the last send to it
- *   (every send may still be held in that processor's delay) and `GET /payments/{id}` says the
- *   payment is not there, may it go elsewhere.
+ * - timeout / reset after sending → ambiguous: the payment stays bound to that processor — a
+ *   lookup, then a same-body retry, again and again — until the processor has it. It never goes
+ *   elsewhere: the earlier send may still be waiting in that processor (its delay, its limiter's
+ *   queue, a stall), and a "not found" now says nothing about later.
  * - recovered from a dead instance (attempt unknown) → look it up on both processors; it may go
  *   anywhere only when neither has it and `ambiguityHorizonMs` passed since its recovery.
  *
@@ -30,7 +30,10 @@ import type { HealthGate } from "../processors/health_gate.ts";
 export interface SettlerOptions {
   clients: Record<ProcessorName, Pick<ProcessorClient, "pay" | "lookup">>;
   gate: HealthGate;
-  /** After this long without an answer, an ambiguous attempt may be released by a lookup. */
+  /**
+   * How long after its recovery a payment of a dead instance, found at neither processor, waits
+   * before it may be sent: the dead instance's last send may still be in a processor's delay.
+   */
   ambiguityHorizonMs: number;
   /**
    * Timeout of every call to a processor. Long on purpose: an abort does not stop the processor
@@ -70,8 +73,6 @@ export class Settler {
    */
   async settle(payment: QueuedPayment, signal: AbortSignal): Promise<SettleResult> {
     let attempt = payment.attempt;
-    // Last send of the attempt in `attempt`; unknown for a handed-back entry, so count from now.
-    let lastSentAt = Date.now();
     let failures = 0;
     const settled = (processor: ProcessorName, requestedAt: number): SettleResult => ({
       kind: "settled",
@@ -92,13 +93,9 @@ export class Settler {
         attempt = { kind: "none" };
       }
       if (attempt.kind === "sent") {
-        const result = await this.#resolve(payment, attempt, lastSentAt, signal);
-        if (result.kind === "found") return settled(attempt.processor, result.requestedAt);
-        if (result.kind === "released") attempt = { kind: "none" };
-        else {
-          lastSentAt = result.lastSentAt;
-          await this.#backoff(++failures, signal);
-        }
+        const stored = await this.#resolve(payment, attempt, signal);
+        if (stored !== undefined) return settled(attempt.processor, stored);
+        await this.#backoff(++failures, signal);
         continue;
       }
       if (!this.#mayCall()) {
@@ -126,7 +123,6 @@ export class Settler {
         case "duplicate": // stored there by an attempt we do not know of: look it up
         case "ambiguous":
           attempt = { kind: "sent", processor, requestedAt };
-          lastSentAt = requestedAt;
           break;
         case "rejected":
           await this.#backoff(++failures, signal, outcome.retryAfterMs);
@@ -137,37 +133,25 @@ export class Settler {
   }
 
   /**
-   * Resolves an attempt of unknown outcome on its own processor: a lookup first (it also covers a
-   * 422 for an attempt we do not know of), then a same-body retry.
+   * One round of resolving an attempt of unknown outcome on its own processor: a lookup (it also
+   * covers a 422 for an attempt we do not know of), then, if not found, a same-body retry.
    *
-   * @returns `found` with the stored requestedAt; `released` when the payment is not stored there
-   *   and no send can still be held in the processor's delay; else `pending` with the time of the
-   *   latest send.
+   * @returns the requestedAt stored there, or undefined to try again later.
    */
   async #resolve(
     payment: QueuedPayment,
     attempt: { processor: ProcessorName; requestedAt: number },
-    lastSentAt: number,
     signal: AbortSignal,
-  ): Promise<
-    | { kind: "found"; requestedAt: number }
-    | { kind: "released" }
-    | { kind: "pending"; lastSentAt: number }
-  > {
+  ): Promise<number | undefined> {
     const client = this.#options.clients[attempt.processor];
     const timeout = this.#options.callTimeoutMs;
     const lookup = await client.lookup(payment.correlationId, timeout, signal);
-    if (lookup.kind === "found") return { kind: "found", requestedAt: lookup.requestedAt };
-    if (lookup.kind === "unknown") return { kind: "pending", lastSentAt };
-    if (Date.now() - lastSentAt > this.#options.ambiguityHorizonMs) return { kind: "released" };
-    if (!this.#mayCall()) return { kind: "pending", lastSentAt };
-    const sentAt = Date.now();
+    if (lookup.kind === "found") return lookup.requestedAt;
+    if (!this.#mayCall()) return undefined;
     const ticket = this.#options.gate.begin(attempt.processor);
     const outcome = await client.pay(payment, attempt.requestedAt, timeout, signal);
     this.#options.gate.end(ticket, outcome);
-    if (outcome.kind === "confirmed") return { kind: "found", requestedAt: attempt.requestedAt };
-    // A definite rejection (nothing stored by this send) keeps the earlier send's horizon.
-    return { kind: "pending", lastSentAt: outcome.kind === "rejected" ? lastSentAt : sentAt };
+    return outcome.kind === "confirmed" ? attempt.requestedAt : undefined;
   }
 
   #mayCall(): boolean {

@@ -5,8 +5,11 @@
  * |-------------|--------------------------------------------------|-----------------------------------|
  * | `confirmed` | 200                                              | book with the requestedAt sent    |
  * | `duplicate` | 422: the correlationId is already stored there   | resolve, then book what is stored |
- * | `rejected`  | 500, 429, any other status, or no connection made | retry anywhere, fresh requestedAt |
- * | `ambiguous` | timeout or connection lost after sending          | resolve on the same processor     |
+ * | `rejected`  | 500, 429, other statuses, or no connection made   | retry anywhere, fresh requestedAt |
+ * | `ambiguous` | 502/503/504, timeout, connection lost after sending | resolve on the same processor   |
+ *
+ * 500 is the processor's own failure switch (nothing stored). 502, 503 and 504 come from a
+ * proxy or gateway in front of it, which may have forwarded the request: unknown.
  *
  * @module
  */
@@ -30,6 +33,9 @@ export const STATUS_UNREACHABLE = 0;
 export function classifyStatus(status: number, retryAfter?: string | null): Outcome {
   if (status === 200) return { kind: "confirmed" };
   if (status === 422) return { kind: "duplicate" };
+  if (status === 502 || status === 503 || status === 504) {
+    return { kind: "ambiguous", reason: `status ${status} from a gateway` };
+  }
   const seconds = Number(retryAfter);
   return retryAfter && Number.isFinite(seconds) && seconds >= 0
     ? { kind: "rejected", status, retryAfterMs: seconds * 1000 }

@@ -99,9 +99,11 @@ async function main(): Promise<number> {
   ).then(({ p, status }) => p.stopping ? undefined : `${p.name} exited with code ${status.code}`);
 
   const reason = await Promise.race([stopSignal, childDied]);
-  removeListeners();
   console.error(`stack: ${reason ?? "stopping"}; stopping what it started`);
+  // The listeners stay until the stop is done: a terminal's Ctrl-C reaches this process twice
+  // (from the terminal and forwarded by `deno task`), and the second must not kill the stop.
   await stack.stop();
+  removeListeners();
   console.error("stack: stopped");
   return reason === "SIGINT" || reason === "SIGTERM" ? 0 : 1;
 }

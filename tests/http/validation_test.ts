@@ -72,6 +72,18 @@ Deno.test("parseSummaryRange: both bounds inclusive, either missing means everyt
   });
 });
 
+Deno.test("parseSummaryRange: a bound inside a millisecond keeps only whole ms inside the range", () => {
+  const q = (s: string) => parseSummaryRange(new URLSearchParams(s));
+  assert.deepEqual(q("from=2025-08-21T00:40:25.8115Z&to=2025-08-21T00:40:25.8129Z"), {
+    fromMs: Date.UTC(2025, 7, 21, 0, 40, 25, 812),
+    toMs: Date.UTC(2025, 7, 21, 0, 40, 25, 812),
+  });
+  assert.deepEqual(q("from=2025-08-21T00:40:25.8110Z&to=2025-08-21T00:40:25.812Z"), {
+    fromMs: Date.UTC(2025, 7, 21, 0, 40, 25, 811),
+    toMs: Date.UTC(2025, 7, 21, 0, 40, 25, 812),
+  });
+});
+
 Deno.test("parseSummaryRange answers 400 for bad bounds or from after to", () => {
   const q = (s: string) => () => parseSummaryRange(new URLSearchParams(s));
   assert.equal(status(q("from=yesterday&to=2025-08-21T00:40:26.000Z")), 400);

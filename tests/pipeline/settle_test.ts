@@ -111,17 +111,22 @@ Deno.test("an ambiguous attempt not stored is retried with the same body on the 
   assert.equal(f.calls.length, 0);
 });
 
-Deno.test("an ambiguous attempt is released only after the horizon and a lookup saying missing", async () => {
-  const d = new FakeProcessor([{ kind: "ambiguous", reason: "timeout" }, {
-    kind: "rejected",
-    status: 500,
-  }]);
+Deno.test("an ambiguous attempt is never released elsewhere, however long its processor fails", async () => {
+  const failures: Outcome[] = Array.from({ length: 8 }, () => ({ kind: "rejected", status: 500 }));
+  const d = new FakeProcessor([
+    { kind: "ambiguous", reason: "timeout" },
+    ...failures,
+    { kind: "confirmed" },
+  ]);
   const f = new FakeProcessor([{ kind: "confirmed" }]);
-  const { settler } = setup(d, f, 30);
-  const [processor] = await settledAt(settler, payment());
-  assert.equal(processor, "fallback");
-  assert.equal(d.stored, undefined);
-  assert.equal(d.calls.at(-1)?.kind, "lookup", "the release follows a lookup");
+  const { settler } = setup(d, f, 30); // a short horizon changes nothing for a known attempt
+  const [processor, requestedAt] = await settledAt(settler, payment());
+  assert.equal(processor, "default");
+  assert.equal(f.calls.length, 0);
+  const sends = d.calls.filter((c) => c.kind === "pay").map((c) => c.requestedAt);
+  assert.equal(sends.length, 10);
+  assert.ok(sends.every((at) => at === requestedAt), "every retry carries the first requestedAt");
+  assert.equal(d.calls.filter((c) => c.kind === "lookup").length, 9, "a lookup before each retry");
 });
 
 Deno.test("422 without an attempt of ours: booked with what the processor stored", async () => {

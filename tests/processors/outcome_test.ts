@@ -8,6 +8,9 @@ Deno.test("classifyStatus: 200 confirmed, 422 duplicate, anything else a definit
   assert.deepEqual(classifyStatus(429, "5"), { kind: "rejected", status: 429, retryAfterMs: 5000 });
   assert.deepEqual(classifyStatus(429, "soon"), { kind: "rejected", status: 429 });
   assert.deepEqual(classifyStatus(400), { kind: "rejected", status: 400 });
+  for (const status of [502, 503, 504]) {
+    assert.equal(classifyStatus(status).kind, "ambiguous", `${status} may have been forwarded`);
+  }
 });
 
 Deno.test("classifyError: a connect failure is a rejection, anything after sending is ambiguous", () => {
