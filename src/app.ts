@@ -40,6 +40,8 @@ const HEARTBEAT_INTERVAL_MS = 1_000;
 const RECOVERY_INTERVAL_MS = 1_000;
 /** A missing heartbeat must be seen again this much later before its list is taken, ms. */
 const RECOVERY_GRACE_MS = 2_000;
+/** No payment call after this long without a renewed heartbeat, ms (< TTL + grace). */
+const FENCE_AFTER_MS = HEARTBEAT_TTL_MS - HEARTBEAT_INTERVAL_MS;
 
 /** A running instance. */
 export interface App {
@@ -80,13 +82,6 @@ export async function startApp(config: Config): Promise<App> {
     maxHoldMs: 250,
     onCall: (processor, _outcome, latencyMs) => latency[processor].observe(latencyMs / 1_000),
   });
-  const settler = new Settler({
-    clients,
-    gate,
-    ambiguityHorizonMs: config.paymentTimeoutMs + 2_000,
-    callTimeoutMs: config.paymentTimeoutMs,
-    maxBackoffMs: 1_000,
-  });
   // Crash recovery (issue 5): take back what a crashed earlier run with this id held, then show
   // this instance alive before its pipeline takes anything (pipeline/recovery_loop.ts).
   const recoveredOwn = await recoverProcessingList(redis, keys, config.instanceId, {
@@ -95,11 +90,46 @@ export async function startApp(config: Config): Promise<App> {
   if (recoveredOwn) info(`${config.instanceId} recovered ${recoveredOwn} payments of its last run`);
   const heartbeat = new Heartbeat(redis, keys, config.instanceId, HEARTBEAT_TTL_MS);
   await heartbeat.beat();
+  // Self-fencing: no payment call once the heartbeat went unrenewed for FENCE_AFTER_MS (peers
+  // presume us dead only after the TTL plus a grace), nor while the pipeline restarts after a
+  // lapse (peers may have recovered and may resend what this instance holds).
+  let restart: Promise<void> | undefined;
+  let stopping: Promise<void> | undefined;
+  const settler = new Settler({
+    clients,
+    gate,
+    ambiguityHorizonMs: config.paymentTimeoutMs + 2_000,
+    callTimeoutMs: config.paymentTimeoutMs,
+    maxBackoffMs: 1_000,
+    mayCall: () => !restart && Date.now() - heartbeat.lastBeatAt < FENCE_AFTER_MS,
+  });
+  const startPipeline = () =>
+    new Pipeline({
+      queue,
+      ledger,
+      settler,
+      blocking,
+      workers: config.workers,
+      fetchBatch: config.fetchBatch,
+      persistBatch: config.persistBatch,
+      channelCapacity: config.channelCapacity,
+    });
+  let pipeline = startPipeline();
   const stopHeartbeat = new AbortController();
   const heartbeating = runHeartbeatLoop({
     heartbeat,
     intervalMs: HEARTBEAT_INTERVAL_MS,
     signal: stopHeartbeat.signal,
+    // Our list may have been recovered by a peer: interrupt every settlement now. A payment a
+    // peer took is no longer in our processing list, so its hand-back pushes nothing; the rest
+    // go back to the queue with what is known of their attempts.
+    onLapse: () => {
+      if (restart || stopping) return;
+      restart = pipeline.stop(0).then(() => {
+        if (!stopping) pipeline = startPipeline();
+        restart = undefined;
+      });
+    },
   });
   const stopRecovery = new AbortController();
   const recovering = runRecoveryLoop({
@@ -109,16 +139,6 @@ export async function startApp(config: Config): Promise<App> {
     intervalMs: RECOVERY_INTERVAL_MS,
     graceMs: RECOVERY_GRACE_MS,
     signal: stopRecovery.signal,
-  });
-  const pipeline = new Pipeline({
-    queue,
-    ledger,
-    settler,
-    blocking,
-    workers: config.workers,
-    fetchBatch: config.fetchBatch,
-    persistBatch: config.persistBatch,
-    channelCapacity: config.channelCapacity,
   });
   const stopPolling = new AbortController();
   const poller = runHealthPoller({
@@ -183,13 +203,13 @@ export async function startApp(config: Config): Promise<App> {
   if (listen.kind === "unix") await Deno.chmod(listen.path, 0o666);
   info(`${config.instanceId} listening on ${JSON.stringify(server.addr)}`);
 
-  let stopping: Promise<void> | undefined;
   const stop = () =>
     stopping ??= (async () => {
       accepting = false;
       stopRecovery.abort();
       const deadline = config.shutdownTimeoutMs;
       await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, deadline / 4))]);
+      await restart;
       await pipeline.stop(deadline / 2);
       // Only now may others recover what is left in our processing list.
       stopHeartbeat.abort();
