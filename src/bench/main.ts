@@ -20,6 +20,7 @@ import { randomFaultSchedule } from "./random_faults.ts";
 import { renderReport } from "./report.ts";
 import { runBench, type RunResult } from "./run.ts";
 import { scaleScenario, type Scenario, scenarioByName } from "./scenario.ts";
+import { closeRedis, connectRedis, scanKeys, send } from "../store/redis.ts";
 
 const USAGE = `usage: deno task bench [options]
   --scenario final|preview     which official test                                [final]
@@ -234,10 +235,12 @@ export async function main(args: string[]): Promise<number> {
       stop(): Promise<void>;
       logs?(): string;
     } | undefined;
+    let stackPrefix: string | undefined;
     try {
       let urls = { backend: opts.backend, def: opts.ppDefault, fb: opts.ppFallback };
       if (opts.stack) {
         const { startStack } = await import("../stack/stack.ts");
+        stackPrefix = `bench:${crypto.randomUUID().slice(0, 8)}:`;
         const started = await startStack({
           port: 0,
           defaultPort: 0,
@@ -246,7 +249,7 @@ export async function main(args: string[]): Promise<number> {
           fallbackFee: sc.fees.fallback,
           token: opts.token,
           redisUrl: opts.redisUrl,
-          redisPrefix: `bench:${crypto.randomUUID().slice(0, 8)}:`,
+          redisPrefix: stackPrefix,
           output: "quiet",
           signal: ac.signal,
         });
@@ -274,6 +277,9 @@ export async function main(args: string[]): Promise<number> {
       if (stack) {
         if (code !== 0 && stack.logs) say(stack.logs());
         await stack.stop();
+        await deletePrefix(opts.redisUrl, stackPrefix!).catch((e) =>
+          say(`could not delete the stack's Redis keys ${stackPrefix}*: ${(e as Error).message}`)
+        );
       }
     }
   }
@@ -319,3 +325,15 @@ export async function main(args: string[]): Promise<number> {
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));
+
+/** Deletes the keys a `--stack` run left under its own prefix. */
+async function deletePrefix(redisUrl: string, prefix: string): Promise<void> {
+  const redis = await connectRedis(redisUrl, { name: "bench-cleanup" });
+  try {
+    for await (const found of scanKeys(redis, `${prefix}*`)) {
+      await send(redis, ["UNLINK", ...found]);
+    }
+  } finally {
+    await closeRedis(redis);
+  }
+}
