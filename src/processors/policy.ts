@@ -83,7 +83,7 @@ export function judge(view: ProcessorView, now: number, options: PolicyOptions):
   const age = view.oldestInFlightAt === undefined ? 0 : now - view.oldestInFlightAt;
   // A call far past its expected latency: the processor may have slowed down (a delay change is
   // seen by the poller up to 5 s late). Every payment sent meanwhile could settle late.
-  if (age > Math.max(expected * 2, expected + 100)) return "suspect";
+  if (age > expected + Math.max(100, expected / 4)) return "suspect";
   if (view.consecutiveFailures > 0 && view.inFlight > 0) return "probing";
   return "ok";
 }
