@@ -6,8 +6,8 @@
  * must still end stored by exactly one processor and booked once.
  */
 import assert from "node:assert/strict";
-import { type App, startApp } from "../../src/app.ts";
-import { loadConfig } from "../../src/config.ts";
+import type { App } from "../../src/app.ts";
+import { startTestApp } from "../support/app.ts";
 import { keysFor } from "../../src/store/keys.ts";
 import { recoverProcessingList } from "../../src/store/recovery.ts";
 import { closeRedis, connectRedis, send } from "../../src/store/redis.ts";
@@ -27,17 +27,14 @@ Deno.test("a heartbeat lapse restarts the pipeline and nothing is lost or double
   const instanceId = `lapse-${crypto.randomUUID().slice(0, 8)}`;
   let app: App | undefined;
   try {
-    app = await startApp(loadConfig({
-      PORT: "0",
-      HOSTNAME_BIND: "127.0.0.1",
-      REDIS_URL: TEST_REDIS_URL,
+    let base: string;
+    ({ app, base } = await startTestApp({
       REDIS_PREFIX: prefix,
       INSTANCE_ID: instanceId,
       PROCESSOR_DEFAULT_URL: processors[0].url,
       PROCESSOR_FALLBACK_URL: processors[1].url,
       SHUTDOWN_TIMEOUT_MS: "4000",
     }));
-    const base = `http://127.0.0.1:${(app.addr as Deno.NetAddr).port}`;
     const ids = Array.from({ length: PAYMENTS }, () => crypto.randomUUID());
     for (let i = 0; i < ids.length; i += 50) {
       await Promise.all(

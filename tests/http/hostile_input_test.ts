@@ -12,8 +12,8 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { type App, startApp } from "../../src/app.ts";
-import { loadConfig } from "../../src/config.ts";
+import type { App } from "../../src/app.ts";
+import { startTestApp } from "../support/app.ts";
 import { keysFor } from "../../src/store/keys.ts";
 import { closeRedis, connectRedis, send } from "../../src/store/redis.ts";
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../support/redis.ts";
@@ -476,16 +476,12 @@ Deno.test("hostile input: every bad request is a JSON 4xx, nothing is enqueued, 
   const redis = await connectRedis(TEST_REDIS_URL, { name: "test-hostile" });
   let app: App | undefined;
   try {
-    app = await startApp(loadConfig({
-      PORT: "0",
-      HOSTNAME_BIND: "127.0.0.1",
-      REDIS_URL: TEST_REDIS_URL,
+    ({ app } = await startTestApp({
       REDIS_PREFIX: prefix,
       INSTANCE_ID: instanceId,
       PROCESSOR_DEFAULT_URL: `http://127.0.0.1:${closedPort}`,
       PROCESSOR_FALLBACK_URL: `http://127.0.0.1:${closedPort}`,
       MAX_BODY_BYTES: String(MAX_BODY),
-      SHUTDOWN_TIMEOUT_MS: "2000",
     }));
     const port = (app.addr as Deno.NetAddr).port;
     const stored = async () => ({

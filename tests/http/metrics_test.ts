@@ -9,8 +9,8 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { type App, startApp } from "../../src/app.ts";
-import { loadConfig } from "../../src/config.ts";
+import type { App } from "../../src/app.ts";
+import { startTestApp } from "../support/app.ts";
 import {
   formatMetrics,
   Histogram,
@@ -285,17 +285,13 @@ Deno.test("GET /metrics on a real instance: valid text, counters grow as payment
       startProcessor({ port: 0, fee: "0.05" }),
       startProcessor({ port: 0, fee: "0.15" }),
     );
-    app = await startApp(loadConfig({
-      PORT: "0",
-      HOSTNAME_BIND: "127.0.0.1",
-      REDIS_URL: TEST_REDIS_URL,
+    let base: string;
+    ({ app, base } = await startTestApp({
       REDIS_PREFIX: prefix,
       INSTANCE_ID: `metrics-${crypto.randomUUID().slice(0, 8)}`,
       PROCESSOR_DEFAULT_URL: processors[0].url,
       PROCESSOR_FALLBACK_URL: processors[1].url,
-      SHUTDOWN_TIMEOUT_MS: "2000",
     }));
-    const base = `http://127.0.0.1:${(app.addr as Deno.NetAddr).port}`;
     const scrape = async () => {
       const response = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(10_000) });
       assert.equal(response.status, 200);
