@@ -4,44 +4,14 @@
  * compressed final test with 50 VUs (18 s keeps the whole test, stack start and stop included,
  * under 30 s), then checks of the results file. It tests the bench's mechanics, not the
  * backend's quality: a fined or lagging backend still passes. Skipped, with a message, when
- * redis-server or the backend, stack or simulator entry point is missing.
+ * redis-server is not installed.
  */
 import assert from "node:assert/strict";
+import { PrivateRedis } from "../support/cluster.ts";
 
 const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function which(name: string): string | undefined {
-  for (const dir of (Deno.env.get("PATH") ?? "").split(":").concat(["/usr/bin", "/usr/sbin"])) {
-    if (dir && exists(`${dir}/${name}`)) return `${dir}/${name}`;
-  }
-  return undefined;
-}
-
-const redisServer = which("redis-server");
-const ready = exists(`${ROOT}src/main.ts`) && exists(`${ROOT}src/stack/stack.ts`) &&
-  exists(`${ROOT}src/simulator/main.ts`);
-const skip = !redisServer
-  ? "redis-server not installed"
-  : !ready
-  ? "src/main.ts, src/stack/stack.ts or src/simulator/main.ts missing"
-  : "";
+const skip = PrivateRedis.executable ? "" : "redis-server not installed";
 if (skip) console.warn(`smoke_test: skipping (${skip})`);
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 Deno.test({
   name: "bench smoke: --stack --duration 18 --vus 50 gives a complete results file",
@@ -50,21 +20,8 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "bench-smoke-" });
-    const redisPort = freePort();
-    const redis = new Deno.Command(redisServer!, {
-      args: [
-        "--port",
-        String(redisPort),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-      ],
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
+    const redis = new PrivateRedis();
+    await redis.start();
     try {
       const out = `${dir}/results.json`;
       const report = `${dir}/report.html`;
@@ -81,7 +38,7 @@ Deno.test({
           `${ROOT}src/bench/main.ts`,
           "--stack",
           "--redis-url",
-          `redis://127.0.0.1:${redisPort}`,
+          redis.url,
           "--duration",
           "18",
           "--vus",
@@ -140,10 +97,7 @@ Deno.test({
           `p99 ${r.p99.valor}, inconsistencies ${r.multa.composicao.num_inconsistencias}, lag ${r.lag.lag}`,
       );
     } finally {
-      try {
-        redis.kill("SIGTERM");
-      } catch { /* exited */ }
-      await redis.status;
+      await redis.stop();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     }
   },
