@@ -21,7 +21,9 @@ const USAGE = `usage: deno task stack [options]
   --pp-fallback URL          use this fallback processor, no simulator
   --redis-url URL            Redis of the instances        [redis://127.0.0.1:6379]
   --prefix PREFIX            Redis key prefix                              [rinha:]
-  --quiet                    do not print the children's output`;
+  --quiet                    do not print the children's output
+  --limits                   run nginx and the instances under docker-compose.yml's CPU/memory
+                             limits (Linux cgroups v1 or v2; says so and runs without if it can't)`;
 
 function integer(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
@@ -44,6 +46,7 @@ async function main(): Promise<number> {
         "redis-url": { type: "string" },
         prefix: { type: "string" },
         quiet: { type: "boolean", default: false },
+        limits: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
       strict: true,
@@ -85,6 +88,7 @@ async function main(): Promise<number> {
       redisUrl: values["redis-url"],
       redisPrefix: values.prefix,
       output: values.quiet ? "quiet" : "prefix",
+      limits: values.limits,
       signal: controller.signal,
     });
   } catch (error) {

@@ -10,6 +10,8 @@
  * @module
  */
 
+import { Cgroups, processTree } from "./cgroups.ts";
+import { readComposeLimits, type ServiceLimits } from "./compose_limits.ts";
 import { startNginx, upstreamSockets } from "./nginx.ts";
 import { findExecutable, freePort, ManagedProcess, type OutputMode } from "./processes.ts";
 import { httpGet, type ProbeTarget } from "./probe.ts";
@@ -51,6 +53,12 @@ export interface StackOptions {
   readyTimeoutMs?: number;
   /** Aborts the start: what was started is stopped and the promise rejects with the reason. */
   signal?: AbortSignal;
+  /**
+   * Run nginx and the instances under docker-compose.yml's CPU/memory limits, in cgroups
+   * (cgroups.ts). Where the machine does not allow it, the stack runs without and says so in its
+   * description. Off by default.
+   */
+  limits?: boolean;
 }
 
 /** A running stack. */
@@ -247,6 +255,22 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   await Deno.chmod(runDir, 0o755);
   const processes: ManagedProcess[] = [];
   const roles = new Map<ManagedProcess, Role>();
+  const composeLimits = options.limits
+    ? readComposeLimits(await Deno.readTextFile(`${REPO_ROOT}/docker-compose.yml`))
+    : new Map<string, ServiceLimits>();
+  const cgroups = options.limits ? Cgroups.open(runDir.split("/").pop()!) : undefined;
+  const limited: string[] = [];
+  // Puts a service (a process and its descendants) under its compose limits, when asked and able.
+  const limit = (service: string, pid: number) => {
+    const limits = composeLimits.get(service);
+    if (!(cgroups instanceof Cgroups) || !limits) return;
+    try {
+      cgroups.limit(service, processTree(pid), limits);
+      limited.push(`${service} ${limits.milliCpus / 1000} CPU/${limits.memoryBytes >> 20} MiB`);
+    } catch (error) {
+      limited.push(`${service} NOT limited (${(error as Error).message})`);
+    }
+  };
   const track = (child: ManagedProcess, role: Role) => {
     processes.push(child);
     roles.set(child, role);
@@ -262,6 +286,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await stopRole("lb", 5_000);
       await stopRole("api", 15_000);
       await stopRole("processor", 5_000);
+      if (cgroups instanceof Cgroups) cgroups.remove();
       await Deno.remove(runDir, { recursive: true }).catch(() => {});
     })();
   const logs = () =>
@@ -344,6 +369,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         }),
         "api",
       );
+      limit(id, processes.at(-1)!.pid);
     }
 
     await Promise.all(simulators.map((sim) =>
@@ -380,6 +406,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ),
       );
       track(await startNginx({ executable: nginx, template, runDir, port, output }), "lb");
+      const master = processes.at(-1)!.pid;
       // Round robin: as many consecutive 200s as instances means every upstream answered.
       let streak = 0;
       await waitUntil(
@@ -392,6 +419,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         processes,
         options.signal,
       );
+      // Once it answers, its workers exist: the master and every worker go into the group.
+      limit("nginx", master);
     } else {
       const seen = new Set<string>();
       let anonymous = 0;
@@ -417,7 +446,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const description = `stack ready at ${url} (${via}); ` +
       `default ${processors.default.url} (${processors.default.note}), ` +
       `fallback ${processors.fallback.url} (${processors.fallback.note}); ` +
-      `redis ${redisUrl} prefix ${redisPrefix}`;
+      `redis ${redisUrl} prefix ${redisPrefix}` +
+      (!options.limits
+        ? ""
+        : typeof cgroups === "string"
+        ? `; limits NOT applied: ${cgroups}`
+        : `; compose limits (cgroup ${cgroups!.version}): ${limited.join(", ")}`);
     return {
       url,
       defaultUrl: processors.default.url,

@@ -8,6 +8,7 @@
  */
 
 import assert from "node:assert/strict";
+import { parseMemory, parseMilliCpus } from "../../src/stack/compose_limits.ts";
 import { parse } from "yaml";
 import { renderNginxConf, upstreamSockets } from "../../src/stack/nginx.ts";
 import { findExecutable } from "../../src/stack/processes.ts";
@@ -27,34 +28,6 @@ function isObject(value: unknown): value is Json {
 
 function readText(name: string): string {
   return Deno.readTextFileSync(new URL(name, ROOT));
-}
-
-/**
- * Parses a compose memory size as Docker does (binary units): `100M`, `100MB`, `100mb`, `0.1G`,
- * `512k`, `1048576b` or a plain number of bytes.
- *
- * @throws {RangeError} when the value is not a size.
- */
-function parseMemory(value: unknown): number {
-  if (typeof value === "number" && Number.isFinite(value) && value > 0) return value;
-  if (typeof value !== "string") throw new RangeError(`not a memory size: ${String(value)}`);
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([bkmg]?)b?\s*$/i.exec(value);
-  if (!match) throw new RangeError(`not a memory size: "${value}"`);
-  const power = { "": 0, b: 0, k: 1, m: 2, g: 3 }[match[2].toLowerCase()]!;
-  const bytes = Number(match[1]) * 1024 ** power;
-  if (!(bytes > 0)) throw new RangeError(`memory size must be positive: "${value}"`);
-  return Math.round(bytes);
-}
-
-/**
- * Parses a compose CPU limit (`"0.55"` or `0.55`) into thousandths of a CPU, so sums are exact.
- *
- * @throws {RangeError} when the value is not a positive number.
- */
-function parseMilliCpus(value: unknown): number {
-  const cpus = typeof value === "number" ? value : typeof value === "string" ? Number(value) : NaN;
-  if (!Number.isFinite(cpus) || cpus <= 0) throw new RangeError(`not a cpu limit: ${value}`);
-  return Math.round(cpus * 1000);
 }
 
 /** The environment of a service, from either the map or the `KEY=VALUE` list form. */
