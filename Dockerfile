@@ -19,6 +19,6 @@ COPY --chown=deno:deno src/ ./src/
 RUN deno install --entrypoint src/main.ts
 
 # The instance makes its unix socket connectable by nginx's workers (another user, in another
-# container) itself; the socket is the only file it writes.
+# container) itself; the socket is the only file it writes. /redis holds Redis's unix socket.
 # The V8 flags bound the heap (RSS 152 → 81 MB at peak load, docs/BENCHMARKS.md).
-CMD ["deno", "run", "--cached-only", "--allow-net", "--allow-env", "--allow-sys=hostname", "--allow-read=/sockets", "--allow-write=/sockets", "--v8-flags=--max-semi-space-size=2,--max-old-space-size=64", "src/main.ts"]
+CMD ["deno", "run", "--cached-only", "--allow-net", "--allow-env", "--allow-sys=hostname", "--allow-read=/sockets,/redis", "--allow-write=/sockets,/redis", "--v8-flags=--max-semi-space-size=2,--max-old-space-size=64", "src/main.ts"]

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { parseRedisUrl } from "./store/redis_url.ts";
 
 /** Where the HTTP server listens: a TCP port or a unix domain socket path. */
 export type Listen =
@@ -100,8 +101,10 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     reusePort: bool(env, "REUSE_PORT", false),
   };
   const redisUrl = env.REDIS_URL || "redis://127.0.0.1:6379";
-  if (!/^rediss?:\/\//.test(redisUrl)) {
-    throw new ConfigError(`REDIS_URL must start with redis://, got "${redisUrl}"`);
+  try {
+    parseRedisUrl(redisUrl);
+  } catch (error) {
+    throw new ConfigError(`REDIS_URL: ${(error as Error).message}`);
   }
   const redisPrefix = env.REDIS_PREFIX ?? "rinha:";
   if (!/^[A-Za-z0-9:_-]{1,64}$/.test(redisPrefix)) {

@@ -1,19 +1,21 @@
 /**
- * Redis client benchmark under Deno: npm:ioredis@6.0.0 vs npm:redis@6.3.1 (node-redis).
- * The measurements behind the choice recorded in docs/REDIS_CLIENT.md.
+ * Redis client benchmark under Deno: npm:ioredis@6.0.0 vs npm:redis@6.3.1 (node-redis) vs the
+ * product's own client, `store` (`src/store/redis.ts`). The measurements behind the choice
+ * recorded in docs/REDIS_CLIENT.md.
  *
  * ```sh
- * deno task bench:redis [--client ioredis|redis] [--mode throughput|soak|behaviour] [--seconds N] [--runs N]
+ * deno task bench:redis [--client ioredis|redis|store] [--mode throughput|soak|behaviour] [--seconds N] [--runs N]
  * ```
  *
- * - `throughput` (default): 200,000 LPUSH, then 200,000 EVALSHA of a SADD+LPUSH script, 1,000 in
- *   flight. Without `--client`: `--runs` (5) runs per client, each in a fresh process, alternating
- *   clients; prints median/min/max ops/s.
+ * - `throughput` (default): 200,000 LPUSH, then 200,000 EVALSHA of a SADD+LPUSH script (typed
+ *   API, then raw API), 1,000 in flight. Without `--client`: `--runs` (5) runs per client, each in
+ *   a fresh process, the client order reversed every other run; prints median/min/max ops/s, CPU
+ *   µs per command, RSS right after connecting (idle) and RSS at the end.
  * - `soak`: ~3,000 mixed ops/s plus a BLMOVE loop for `--seconds` (600), sampling RSS every 10 s.
- *   Without `--client`: both clients at once, as two processes.
- * - `behaviour`: offline-queue, resend and reconnect experiments against a throwaway
- *   `redis-server` on port 6390 that this mode starts and kills (needs `redis-server` and
- *   `redis-cli` on PATH).
+ *   Without `--client`: all clients at once, one process each.
+ * - `behaviour` (ioredis and node-redis only): offline-queue, resend and reconnect experiments
+ *   against a throwaway `redis-server` on port 6390 that this mode starts and kills (needs
+ *   `redis-server` and `redis-cli` on PATH).
  *
  * Redis at 127.0.0.1:6379; only keys under `bench:redisclients:` are used and deleted afterwards.
  *
@@ -21,6 +23,8 @@
  */
 import {
   behaviour,
+  BEHAVIOUR_CLIENTS,
+  type BehaviourClientName,
   type ClientName,
   CLIENTS,
   type Rate,
@@ -50,6 +54,12 @@ function parseOptions(argv: string[]): Options {
     } else {
       throw new Error(`bad argument ${flag} ${value ?? ""}`);
     }
+  }
+  if (opts.mode === "behaviour" && opts.client === "store") {
+    throw new Error(
+      "--mode behaviour compares ioredis and node-redis option sets and connection events; " +
+        "store has neither (its connection-loss behaviour is tested in tests/store/redis_test.ts)",
+    );
   }
   return opts;
 }
@@ -85,20 +95,23 @@ async function throughputAll(runs: number) {
   const results: Record<string, ThroughputResult[]> = {};
   const rate = (r: Rate) => `${fmt(r.opsPerSec)} ops/s ${r.cpuUsPerOp.toFixed(1)} µs CPU/op`;
   const commands = ["lpush", "evalsha", "evalshaRaw"] as const;
+  const mib = (n: number) => n.toFixed(1);
   for (let run = 0; run < runs; run++) {
     const order = run % 2 === 0 ? CLIENTS : [...CLIENTS].reverse();
     for (const client of order) {
       const [r] = await child(client, ["--mode", "throughput"]) as ThroughputResult[];
       const rates = commands.map((cmd) => `${cmd} ${rate(r[cmd])}`).join(", ");
-      console.log(`run ${run + 1} ${client.padEnd(7)} ${rates}, RSS ${r.rssMiB.toFixed(0)} MiB`);
+      const rss = `RSS idle ${mib(r.rssIdleMiB)} MiB, end ${mib(r.rssMiB)} MiB`;
+      console.log(`run ${run + 1} ${client.padEnd(7)} ${rates}, ${rss}`);
       (results[client] ??= []).push(r);
     }
   }
   const cell = (xs: number[], f: (n: number) => string) =>
     `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})`;
   const us = (n: number) => n.toFixed(1);
-  console.log(`\n| client | ${commands.map((c) => `${c} ops/s | ${c} µs CPU/op`).join(" | ")} |`);
-  console.log(`| --- |${" --- | --- |".repeat(commands.length)}`);
+  const columns = commands.map((c) => `${c} ops/s | ${c} µs CPU/op`).join(" | ");
+  console.log(`\n| client | ${columns} | RSS idle MiB | RSS end MiB |`);
+  console.log(`| --- |${" --- | --- |".repeat(commands.length + 1)}`);
   for (const client of CLIENTS) {
     const rs = results[client];
     const cells = commands.map((cmd) =>
@@ -106,7 +119,8 @@ async function throughputAll(runs: number) {
         cell(rs.map((r) => r[cmd].cpuUsPerOp), us)
       }`
     );
-    console.log(`| ${client} | ${cells.join(" | ")} |`);
+    const rss = `${cell(rs.map((r) => r.rssIdleMiB), mib)} | ${cell(rs.map((r) => r.rssMiB), mib)}`;
+    console.log(`| ${client} | ${cells.join(" | ")} | ${rss} |`);
   }
   console.log("median (min–max) over", runs, "fresh processes per client");
 }
@@ -137,7 +151,8 @@ async function soakAll(seconds: number) {
 if (import.meta.main) {
   const opts = parseOptions(Deno.args);
   if (opts.mode === "behaviour") {
-    for (const client of opts.client ? [opts.client] : CLIENTS) await behaviour(client);
+    const clients = opts.client ? [opts.client as BehaviourClientName] : BEHAVIOUR_CLIENTS;
+    for (const client of clients) await behaviour(client);
   } else if (opts.client && opts.mode === "throughput") {
     console.log(JSON.stringify(await throughput(opts.client)));
   } else if (opts.client) {

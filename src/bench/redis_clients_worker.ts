@@ -1,10 +1,14 @@
 /**
  * Workloads for the Redis client benchmark (see `redis_clients.ts` and `docs/REDIS_CLIENT.md`).
  *
- * Each workload runs against one client in the current process. Both clients are wrapped in the
- * same small {@link BenchClient} interface, configured the way the product would use them:
+ * Each workload runs against one client in the current process. All three clients are wrapped in
+ * the same small {@link BenchClient} interface, configured the way the product would use them:
  * one shared command connection (auto-pipelined), no offline queue, no auto-resend of commands
  * that were in flight when a connection dropped, and a duplicate connection for blocking commands.
+ * `store` is the product's own client (`src/store/redis.ts`), which behaves that way by design.
+ *
+ * Each client's package is imported dynamically, when the client is opened, so that a process
+ * loads only the client it measures and its RSS after connecting is that client's idle cost.
  *
  * Every key lives under {@link KEY_PREFIX} plus the client name and process id, and is deleted
  * when the workload ends. The {@link behaviour} experiments run against a throwaway redis-server
@@ -13,16 +17,27 @@
  * @module
  */
 import process from "node:process";
-import { Redis } from "ioredis";
-import { createClient, defineScript } from "redis";
+import type { Redis as Ioredis } from "ioredis";
 
 /** Every key this benchmark touches starts with this prefix. */
 export const KEY_PREFIX = "bench:redisclients:";
 
-/** The two candidates. */
-export const CLIENTS = ["ioredis", "redis"] as const;
-/** `ioredis` = npm:ioredis@6.0.0, `redis` = npm:redis@6.3.1 (node-redis). */
+/** The clients measured. */
+export const CLIENTS = ["ioredis", "redis", "store"] as const;
+/**
+ * `ioredis` = npm:ioredis@6.0.0, `redis` = npm:redis@6.3.1 (node-redis), `store` = the product's
+ * `src/store/redis.ts` (Deno.connect + npm:redis-parser).
+ */
 export type ClientName = typeof CLIENTS[number];
+
+/**
+ * The clients {@link behaviour} covers. It compares option sets and connection events, which
+ * `store` does not have; the store's connection-loss behaviour is tested in
+ * `tests/store/redis_test.ts`.
+ */
+export const BEHAVIOUR_CLIENTS = ["ioredis", "redis"] as const;
+/** A client {@link behaviour} covers. */
+export type BehaviourClientName = typeof BEHAVIOUR_CLIENTS[number];
 
 /** Intake-style script: dedupe on a set, then enqueue. Returns the list length or 0 (duplicate). */
 export const INTAKE_LUA = "if redis.call('SADD', KEYS[1], ARGV[1]) == 1 then " +
@@ -31,6 +46,10 @@ export const INTAKE_LUA = "if redis.call('SADD', KEYS[1], ARGV[1]) == 1 then " +
 /** The commands the workloads need, implemented once per client with its idiomatic API. */
 export interface BenchClient {
   lpush(key: string, value: string): Promise<unknown>;
+  /**
+   * EVALSHA of `sha` (the workloads only pass {@link INTAKE_LUA}'s) through the client's typed
+   * API. `store` has none: it runs its `Script` of {@link INTAKE_LUA}, which is the same SHA-1.
+   */
   evalsha(sha: string, keys: string[], args: string[]): Promise<unknown>;
   lmove(src: string, dst: string): Promise<unknown>;
   blmove(src: string, dst: string, timeoutSeconds: number): Promise<unknown>;
@@ -38,7 +57,7 @@ export interface BenchClient {
   zcount(key: string, min: number, max: number): Promise<unknown>;
   get(key: string): Promise<unknown>;
   setPx(key: string, value: string, ms: number): Promise<unknown>;
-  /** Raw command (`call` in ioredis, `sendCommand` in node-redis). */
+  /** Raw command (`call` in ioredis, `sendCommand` in node-redis, `send` in store). */
   raw(args: string[]): Promise<unknown>;
   /** A second connection with the same options, for blocking commands. */
   duplicate(): Promise<BenchClient>;
@@ -67,19 +86,34 @@ export const NODE_REDIS_OPTIONS = {
   socket: { reconnectStrategy: (retries: number) => Math.min(retries * 50, 500) },
 };
 
-/** Opens a ready connection with the options recommended in docs/REDIS_CLIENT.md. */
-export async function openClient(name: ClientName, host = "127.0.0.1", port = 6379) {
-  return name === "ioredis" ? await openIoredis(host, port) : await openNodeRedis(host, port);
+/**
+ * Opens a ready connection: ioredis and node-redis with the options recommended in
+ * docs/REDIS_CLIENT.md, `store` as the product opens it. Imports the client's package first.
+ */
+export async function openClient(
+  name: ClientName,
+  host = "127.0.0.1",
+  port = 6379,
+): Promise<BenchClient> {
+  switch (name) {
+    case "ioredis":
+      return await openIoredis(host, port);
+    case "redis":
+      return await openNodeRedis(host, port);
+    case "store":
+      return await openStore(host, port);
+  }
 }
 
 async function openIoredis(host: string, port: number): Promise<BenchClient> {
+  const { Redis } = await import("ioredis");
   const r = new Redis({ host, port, ...IOREDIS_OPTIONS });
   r.on("error", () => {}); // else ioredis prints "[ioredis] Unhandled error event" per failure
   await r.connect();
   return wrapIoredis(r);
 }
 
-function wrapIoredis(r: Redis): BenchClient {
+function wrapIoredis(r: Ioredis): BenchClient {
   return {
     lpush: (k, v) => r.lpush(k, v),
     evalsha: (sha, keys, args) => r.evalsha(sha, keys.length, ...keys, ...args),
@@ -101,12 +135,13 @@ function wrapIoredis(r: Redis): BenchClient {
 }
 
 async function openNodeRedis(host: string, port: number): Promise<BenchClient> {
-  const c = createNodeRedis(host, port);
+  const c = await createNodeRedis(host, port);
   await c.connect();
   return wrapNodeRedis(c);
 }
 
-function createNodeRedis(host: string, port: number) {
+async function createNodeRedis(host: string, port: number) {
+  const { createClient } = await import("redis");
   const c = createClient({
     ...NODE_REDIS_OPTIONS,
     socket: { host, port, ...NODE_REDIS_OPTIONS.socket },
@@ -115,7 +150,7 @@ function createNodeRedis(host: string, port: number) {
   return c;
 }
 
-type NodeRedis = ReturnType<typeof createNodeRedis>;
+type NodeRedis = Awaited<ReturnType<typeof createNodeRedis>>;
 
 function wrapNodeRedis(c: NodeRedis): BenchClient {
   return {
@@ -138,6 +173,34 @@ function wrapNodeRedis(c: NodeRedis): BenchClient {
   };
 }
 
+/**
+ * The product's client, opened as the product opens it (`connectRedis` with a connection name).
+ * `evalsha` is `Script.run` (EVALSHA with the NOSCRIPT → EVAL fallback, as the product runs its
+ * scripts) and `raw` is `send`, so "EVALSHA raw" is `send(["EVALSHA", sha, ...])`.
+ */
+async function openStore(host: string, port: number): Promise<BenchClient> {
+  const store = await import("../store/redis.ts");
+  const intake = new store.Script(INTAKE_LUA);
+  const open = async (): Promise<BenchClient> => {
+    const r = await store.connectRedis(`redis://${host}:${port}`, { name: "bench-redisclients" });
+    const send = (command: (string | number)[]) => store.send(r, command);
+    return {
+      lpush: (k, v) => send(["LPUSH", k, v]),
+      evalsha: (_sha, keys, args) => intake.run(r, keys, args),
+      lmove: (s, d) => send(["LMOVE", s, d, "RIGHT", "LEFT"]),
+      blmove: (s, d, t) => send(["BLMOVE", s, d, "RIGHT", "LEFT", t]),
+      zadd: (k, score, m) => send(["ZADD", k, score, m]),
+      zcount: (k, min, max) => send(["ZCOUNT", k, min, max]),
+      get: (k) => send(["GET", k]),
+      setPx: (k, v, ms) => send(["SET", k, v, "PX", ms]),
+      raw: send,
+      duplicate: open,
+      close: () => store.closeRedis(r),
+    };
+  };
+  return await open();
+}
+
 /** A ~60-byte payload shaped like a queued payment. */
 function payload(id: string): string {
   return `{"id":"${id}","amount":19.9}`;
@@ -157,15 +220,22 @@ export interface ThroughputResult {
   client: ClientName;
   lpush: Rate;
   evalsha: Rate;
-  /** The same EVALSHA through the raw API (`call` / `sendCommand`). */
+  /** The same EVALSHA through the raw API (`call` / `sendCommand` / `send`). */
   evalshaRaw: Rate;
+  /**
+   * RSS right after importing the client and connecting, before the workload: the client's idle
+   * cost on top of Deno and this harness (`node:process`).
+   */
+  rssIdleMiB: number;
   /** RSS at the end of the run (includes the 200,000 pre-built payloads). */
   rssMiB: number;
 }
 
 /**
  * Issues `total` commands in chunks of `inFlight` concurrent promises: LPUSH, then EVALSHA of
- * {@link INTAKE_LUA} through the typed API, then through the raw API; returns the rate of each. A 10,000-command warm-up is not timed.
+ * {@link INTAKE_LUA} through the typed API (`store`: `Script.run`), then through the raw API
+ * (`store`: `send`); returns the rate of each. A 10,000-command warm-up is not timed. Also
+ * records RSS after connecting and at the end.
  */
 export async function throughput(
   name: ClientName,
@@ -173,6 +243,7 @@ export async function throughput(
   inFlight = 1_000,
 ): Promise<ThroughputResult> {
   const c = await openClient(name);
+  const rssIdleMiB = Deno.memoryUsage().rss / 2 ** 20;
   const base = `${KEY_PREFIX}${name}:${Deno.pid}:`;
   const [list, set] = [base + "list", base + "set"];
   const ids = Array.from({ length: total }, () => crypto.randomUUID());
@@ -206,7 +277,7 @@ export async function throughput(
       total,
     );
     const rssMiB = Deno.memoryUsage().rss / 2 ** 20;
-    return { client: name, lpush, evalsha, evalshaRaw, rssMiB };
+    return { client: name, lpush, evalsha, evalshaRaw, rssIdleMiB, rssMiB };
   } finally {
     await c.raw(["DEL", list, set]);
     await c.close();
@@ -375,6 +446,7 @@ const FLAVOURS = {
 };
 
 async function probeIoredis(options: object): Promise<Probe> {
+  const { Redis } = await import("ioredis");
   const r = new Redis({
     host: "127.0.0.1",
     port: THROWAWAY_PORT,
@@ -384,7 +456,7 @@ async function probeIoredis(options: object): Promise<Probe> {
   });
   const events: string[] = [];
   const t0 = performance.now();
-  const watch = (c: Redis, tag: string) => {
+  const watch = (c: Ioredis, tag: string) => {
     for (const e of ["connect", "ready", "close", "reconnecting", "end", "error"]) {
       c.on(e, () => events.push(`${tag}${e}@${Math.round(performance.now() - t0)}`));
     }
@@ -405,6 +477,7 @@ async function probeIoredis(options: object): Promise<Probe> {
 }
 
 async function probeNodeRedis(options: { socket?: object }): Promise<Probe> {
+  const { createClient, defineScript } = await import("redis");
   const intake = defineScript({
     SCRIPT: INTAKE_LUA,
     NUMBER_OF_KEYS: 2,
@@ -446,7 +519,7 @@ async function probeNodeRedis(options: { socket?: object }): Promise<Probe> {
  * Redis comes back empty; a script is flushed (NOSCRIPT). Also how `connect()` behaves when
  * nothing listens.
  */
-export async function behaviour(name: ClientName): Promise<void> {
+export async function behaviour(name: BehaviourClientName): Promise<void> {
   const log = (flavour: string, what: string, text: string) =>
     console.log(`${name} [${flavour}] ${what}: ${text}`);
   const key = `${KEY_PREFIX}behaviour:`;
@@ -508,10 +581,12 @@ export async function behaviour(name: ClientName): Promise<void> {
   // connect() with the recommended options and nothing listening on the port.
   const host = "127.0.0.1", port = THROWAWAY_PORT;
   if (name === "ioredis") {
+    const { Redis } = await import("ioredis");
     const r = new Redis({ host, port, ...IOREDIS_OPTIONS }).on("error", () => {});
     log("recommended", "connect() with Redis down", await outcome(r.connect(), 3000));
     r.disconnect();
   } else {
+    const { createClient } = await import("redis");
     const c = createClient({
       ...NODE_REDIS_OPTIONS,
       socket: { host, port, ...NODE_REDIS_OPTIONS.socket },

@@ -15,6 +15,7 @@ import { readComposeLimits, type ServiceLimits } from "./compose_limits.ts";
 import { startNginx, upstreamSockets } from "./nginx.ts";
 import { findExecutable, freePort, ManagedProcess, type OutputMode } from "./processes.ts";
 import { httpGet, type ProbeTarget } from "./probe.ts";
+import { parseRedisUrl } from "../store/redis_url.ts";
 
 /** How the stack spreads requests over the instances. `auto`: nginx when installed. */
 export type LoadBalancerChoice = "auto" | "nginx" | "reuseport";
@@ -155,11 +156,10 @@ function ensurePortFree(port: number): void {
 
 /** Fails fast, with a clear message, when nothing listens at the Redis URL. */
 async function checkRedis(redisUrl: string): Promise<void> {
-  const url = new URL(redisUrl);
-  const hostname = url.hostname.replace(/^\[|\]$/g, "") || LOCALHOST;
-  const port = Number(url.port || 6379);
   try {
-    const conn = await Deno.connect({ hostname, port, signal: AbortSignal.timeout(2_000) });
+    const endpoint = parseRedisUrl(redisUrl).connect;
+    const signal = AbortSignal.timeout(2_000);
+    const conn = await Deno.connect({ ...endpoint, signal } as Deno.ConnectOptions);
     conn.close();
   } catch (error) {
     throw new StackError(
@@ -338,6 +338,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       (_, i) => nginx ? socketNames[i].replace(/\.sock$/, "") : `api${i + 1}`,
     );
     const socketPaths = nginx ? socketNames.map((name) => `${runDir}/${name}`) : [];
+    // An instance reaching Redis over a unix socket needs read/write permission on its path.
+    const redisEndpoint = parseRedisUrl(redisUrl).connect;
+    const redisSocket = redisEndpoint.transport === "unix" ? [redisEndpoint.path] : [];
     for (const [i, id] of instanceIds.entries()) {
       const listenEnv: Record<string, string> = nginx
         ? { SOCKET_PATH: socketPaths[i], PORT: "", REUSE_PORT: "" }
@@ -351,8 +354,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
             ...INSTANCE_FLAGS,
             // Deno 2.9: `Deno.serve({ reusePort: true })` is still behind this flag.
             ...(nginx ? [] : ["--unstable-net"]),
-            `--allow-read=${runDir}`,
-            `--allow-write=${runDir}`,
+            `--allow-read=${[runDir, ...redisSocket].join(",")}`,
+            `--allow-write=${[runDir, ...redisSocket].join(",")}`,
             `${REPO_ROOT}/src/main.ts`,
           ],
           cwd: REPO_ROOT,

@@ -12,6 +12,7 @@ import { parseMemory, parseMilliCpus } from "../../src/stack/compose_limits.ts";
 import { parse } from "yaml";
 import { renderNginxConf, upstreamSockets } from "../../src/stack/nginx.ts";
 import { findExecutable } from "../../src/stack/processes.ts";
+import { parseRedisUrl } from "../../src/store/redis_url.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const EXPECTED_DEFAULT_URL = "http://payment-processor-default:8080";
@@ -232,6 +233,33 @@ Deno.test("compose: redis keeps nothing on disk and never evicts", () => {
   assert.ok(command.includes("--save") && arg("--save") === "", '--save ""');
   assert.equal(arg("--appendonly"), "no");
   assert.equal(arg("--maxmemory-policy"), "noeviction");
+});
+
+Deno.test("compose: the APIs reach Redis over its unix socket in a volume they share with it", () => {
+  const { services } = loadCompose();
+  const redis = Object.values(services).find((s) => String(s.image ?? "").startsWith("redis"));
+  assert.ok(redis, "a redis service");
+  const command = Array.isArray(redis.command) ? redis.command.map(String) : [];
+  const arg = (flag: string) => command[command.indexOf(flag) + 1];
+  const socket = arg("--unixsocket");
+  assert.ok(socket?.startsWith("/"), "redis --unixsocket <absolute path>");
+  assert.equal(arg("--unixsocketperm"), "777", "the instances run as another user");
+  const dir = dirname(socket);
+  const redisMount = mountsOf(redis).find((m) => m.target === dir);
+  assert.ok(redisMount, `redis must mount a volume at ${dir}`);
+  // The image's entrypoint hands its working directory to the redis user (socket creation).
+  assert.equal(redis.working_dir, dir, "redis working_dir = the socket's directory");
+  const dockerfile = readText("Dockerfile");
+  for (const [name, service] of apiServices(services)) {
+    const url = String(environmentOf(service).REDIS_URL);
+    assert.deepEqual(parseRedisUrl(url).connect, { transport: "unix", path: socket }, name);
+    const mount = mountsOf(service).find((m) => m.target === dir);
+    assert.equal(mount?.source, redisMount.source, `${name} and redis share ${dir}`);
+  }
+  for (const flag of ["--allow-read", "--allow-write"]) {
+    const granted = dockerfile.match(new RegExp(`"${flag}=([^"]+)"`))?.[1].split(",") ?? [];
+    assert.ok(granted.includes(dir), `Dockerfile ${flag} must include ${dir}`);
+  }
 });
 
 Deno.test("nginx.conf upstream sockets match the APIs' SOCKET_PATH and the shared volume", () => {

@@ -161,6 +161,13 @@ Deno.test("judge names why a processor is not usable", () => {
   assert.equal(judge(view({ trippedUntil: NOW + 1 }), NOW, OPTIONS), "tripped");
   assert.equal(judge(view(healthy(1_501)), NOW, OPTIONS), "slow");
   assert.equal(judge(view({ inFlight: 1, oldestInFlightAt: NOW - 151 }), NOW, OPTIONS), "suspect");
+  // The margin: expected + max(SUSPECT_MARGIN_MS, expected / 4).
+  const fast = { latencyMs: 100, latencyAt: NOW - 1, inFlight: 1 };
+  assert.equal(judge(view({ ...fast, oldestInFlightAt: NOW - 125 }), NOW, OPTIONS), "ok");
+  assert.equal(judge(view({ ...fast, oldestInFlightAt: NOW - 126 }), NOW, OPTIONS), "suspect");
+  const slower = { latencyMs: 800, latencyAt: NOW - 1, inFlight: 1 };
+  assert.equal(judge(view({ ...slower, oldestInFlightAt: NOW - 1_000 }), NOW, OPTIONS), "ok");
+  assert.equal(judge(view({ ...slower, oldestInFlightAt: NOW - 1_001 }), NOW, OPTIONS), "suspect");
   assert.equal(
     judge(view({ consecutiveFailures: 1, inFlight: 1, oldestInFlightAt: NOW }), NOW, OPTIONS),
     "probing",

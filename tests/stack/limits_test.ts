@@ -9,7 +9,13 @@ Deno.test("readComposeLimits reads every service's compose limits", async () => 
   assert.deepEqual([...limits.keys()].sort(), ["api1", "api2", "nginx", "redis"]);
   const total = [...limits.values()].reduce((sum, l) => sum + l.milliCpus, 0);
   assert.ok(total <= 1_500, `total ${total} milli-CPUs`);
-  assert.deepEqual(limits.get("api1"), { milliCpus: 550, memoryBytes: 100 * 1024 * 1024 });
+  for (const [name, l] of limits) assert.ok(l.milliCpus > 0 && l.memoryBytes > 0, name);
+  const sample = "services:\n  a:\n    deploy:\n      resources:\n        limits:\n" +
+    '          cpus: "0.55"\n          memory: 120MB\n';
+  assert.deepEqual(readComposeLimits(sample).get("a"), {
+    milliCpus: 550,
+    memoryBytes: 120 * 1024 * 1024,
+  });
   assert.deepEqual(readComposeLimits("services:\n  x:\n    image: y\n"), new Map());
 });
 

@@ -1,0 +1,38 @@
+/**
+ * Redis URLs: `redis://[[user]:password@]host[:port][/db]` or `unix:///path/to.sock[?db=N]`.
+ * Shared by the client (redis.ts), the configuration check (config.ts) and the local stack.
+ *
+ * @module
+ */
+
+/** Where and how to connect to Redis, read from its URL. */
+export interface RedisEndpoint {
+  connect: Deno.ConnectOptions | Deno.UnixConnectOptions;
+  db: number;
+  username?: string;
+  password?: string;
+}
+
+/**
+ * Parses `redis://[[user]:password@]host[:port][/db]` or `unix:///path/to.sock[?db=N]`.
+ *
+ * @throws {TypeError} on another scheme or a bad port/db.
+ */
+export function parseRedisUrl(url: string): RedisEndpoint {
+  const u = new URL(url);
+  const auth = {
+    username: u.username ? decodeURIComponent(u.username) : undefined,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+  };
+  if (u.protocol === "unix:") {
+    const db = Number(u.searchParams.get("db") ?? 0);
+    if (!Number.isInteger(db) || db < 0) throw new TypeError(`bad db in ${url}`);
+    return { connect: { transport: "unix", path: decodeURIComponent(u.pathname) }, db, ...auth };
+  }
+  if (u.protocol !== "redis:") throw new TypeError(`not a redis:// or unix:// URL: ${url}`);
+  const port = u.port ? Number(u.port) : 6379;
+  const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0;
+  if (!Number.isInteger(db) || db < 0) throw new TypeError(`bad db in ${url}`);
+  const hostname = u.hostname.replace(/^\[|\]$/g, "") || "127.0.0.1";
+  return { connect: { transport: "tcp", hostname, port }, db, ...auth };
+}
