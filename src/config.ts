@@ -19,7 +19,7 @@ export interface Config {
   /** Unique name of this instance; names its processing list and heartbeat key in Redis. */
   instanceId: string;
   listen: Listen;
-  /** Redis connection URL, `redis://host:port[/db]`. */
+  /** Redis URL: `redis://[[user]:password@]host[:port][/db]` or `unix:///path[?db=N]`. */
   redisUrl: string;
   /** Prefix of every Redis key this product owns; purge deletes only these. */
   redisPrefix: string;

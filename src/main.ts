@@ -16,7 +16,15 @@ try {
   console.error(`configuration error: ${error.message}`);
   Deno.exit(2);
 }
-const app = await startApp(config);
+let app;
+try {
+  app = await startApp(config);
+} catch (error) {
+  // Typically Redis unreachable or refusing us (auth, db): say so in one line.
+  const where = config.redisUrl.replace(/\/\/[^@/]*@/, "//***@"); // no password in logs
+  console.error(`start failed (REDIS_URL ${where}): ${(error as Error).message}`);
+  Deno.exit(1);
+}
 const shutdown = () => {
   const hardStop = setTimeout(() => Deno.exit(1), config.shutdownTimeoutMs);
   app.stop().then(() => {

@@ -7,11 +7,12 @@
  * @module
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { warn } from "../log.ts";
+import { info, warn } from "../log.ts";
 import type { QueuedPayment } from "../payments/payment.ts";
 import type { PaymentQueue } from "../store/queue.ts";
 import type { Redis } from "../store/redis.ts";
 import type { Channel } from "./channel.ts";
+import type { Holdings } from "./holdings.ts";
 
 /** How long one blocking wait for the queue lasts, seconds: bounds the shutdown delay. */
 const WAIT_SECONDS = 0.5;
@@ -26,18 +27,29 @@ export interface FetchStageOptions {
   out: Channel<QueuedPayment>;
   /** Most payments taken per round trip. */
   batch: number;
+  /** What the pipeline holds; taken entries are added here. */
+  holdings: Holdings;
   signal: AbortSignal;
 }
 
 /**
  * Runs until `signal` aborts. Payments taken but not yet sent when it stops are returned, so the
  * caller can hand them back to the queue untouched.
+ *
+ * After a Redis error, and when the pipeline starts, it first releases the orphans of this
+ * instance's processing list (holdings.ts): a take whose reply was lost may have moved entries
+ * there that nobody holds. Only here, between takes, is that safe.
  */
 export async function runFetchStage(options: FetchStageOptions): Promise<QueuedPayment[]> {
-  const { queue, out, signal } = options;
+  const { queue, out, signal, holdings } = options;
   while (!signal.aborted) {
     let taken: QueuedPayment[];
     try {
+      if (holdings.resyncWanted) {
+        const released = await queue.releaseOrphans(holdings.raws);
+        holdings.resynced();
+        if (released) info(`fetch: ${released} orphaned payments sent back to the queue`);
+      }
       const room = Math.max(1, out.capacity - out.size);
       taken = await queue.take(Math.min(options.batch, room));
       if (taken.length === 0) {
@@ -46,9 +58,11 @@ export async function runFetchStage(options: FetchStageOptions): Promise<QueuedP
       }
     } catch (error) {
       warn("fetch", String(error));
+      holdings.requestResync(); // the reply may be lost after Redis moved entries
       await sleep(ERROR_PAUSE_MS, undefined, { signal }).catch(() => {});
       continue;
     }
+    for (const payment of taken) holdings.add(payment.raw);
     for (let i = 0; i < taken.length; i++) {
       try {
         await out.send(taken[i], signal);

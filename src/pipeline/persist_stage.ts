@@ -11,6 +11,7 @@ import { warn } from "../log.ts";
 import type { Settlement } from "../payments/payment.ts";
 import type { Ledger } from "../store/ledger.ts";
 import type { Channel } from "./channel.ts";
+import type { Holdings } from "./holdings.ts";
 
 /** Pause between retries of a failed batch, ms. */
 const RETRY_PAUSE_MS = 50;
@@ -22,6 +23,8 @@ export interface PersistStageOptions {
   processingKey: string;
   /** Most settlements per Redis round trip. */
   batch: number;
+  /** What the pipeline holds: a booked payment leaves it. */
+  holdings: Holdings;
   /** Aborting gives up retrying a failing batch (only at the shutdown deadline). */
   signal: AbortSignal;
   /** Called after each booked batch, e.g. for metrics. */
@@ -36,6 +39,7 @@ export async function runPersistStage(options: PersistStageOptions): Promise<voi
     while (true) {
       try {
         const { booked, skipped } = await options.ledger.book(options.processingKey, batch);
+        for (const settlement of batch) options.holdings.delete(settlement.payment.raw);
         options.onBooked?.(booked, skipped);
         break;
       } catch (error) {

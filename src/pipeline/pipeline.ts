@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { warn } from "../log.ts";
 import type { QueuedPayment, Settlement } from "../payments/payment.ts";
 import type { Ledger } from "../store/ledger.ts";
 import type { PaymentQueue } from "../store/queue.ts";
@@ -14,7 +13,8 @@ import type { Redis } from "../store/redis.ts";
 import { Channel } from "./channel.ts";
 import { runFetchStage } from "./fetch_stage.ts";
 import { runPersistStage } from "./persist_stage.ts";
-import { runRouteStage } from "./route_stage.ts";
+import { Holdings } from "./holdings.ts";
+import { handBack, runRouteStage } from "./route_stage.ts";
 import type { Settler } from "./settle.ts";
 
 /** Options of {@link Pipeline}. */
@@ -48,6 +48,7 @@ export class Pipeline {
 
   /** Starts the three stages. */
   constructor(options: PipelineOptions) {
+    const holdings = new Holdings();
     this.#fetched = new Channel(options.channelCapacity);
     this.#settled = new Channel(options.channelCapacity);
     const fetch = runFetchStage({
@@ -55,6 +56,7 @@ export class Pipeline {
       blocking: options.blocking,
       out: this.#fetched,
       batch: options.fetchBatch,
+      holdings,
       signal: this.#stopFetch.signal,
     }).then(async (undelivered) => {
       this.#fetched.close();
@@ -64,9 +66,7 @@ export class Pipeline {
         ...await this.#fetched.receiveBatch(Number.MAX_SAFE_INTEGER),
       ];
       for (const payment of unstarted) {
-        await options.queue.handBack(payment, payment.attempt).catch((error) =>
-          warn("hand-back", `${payment.correlationId} stays in the processing list: ${error}`)
-        );
+        await handBack(options.queue, holdings, payment, payment.attempt);
       }
     });
     const route = runRouteStage({
@@ -75,6 +75,7 @@ export class Pipeline {
       settler: options.settler,
       queue: options.queue,
       workers: options.workers,
+      holdings,
       signal: this.#interrupt.signal,
     }).then(() => this.#settled.close());
     const persist = runPersistStage({
@@ -82,6 +83,7 @@ export class Pipeline {
       ledger: options.ledger,
       processingKey: options.queue.processingKey,
       batch: options.persistBatch,
+      holdings,
       signal: this.#interrupt.signal,
       onBooked: (booked, skipped) => {
         this.counters.booked += booked;

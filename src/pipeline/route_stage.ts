@@ -6,9 +6,10 @@
  * @module
  */
 import { warn } from "../log.ts";
-import type { QueuedPayment, Settlement } from "../payments/payment.ts";
+import type { AttemptState, QueuedPayment, Settlement } from "../payments/payment.ts";
 import type { PaymentQueue } from "../store/queue.ts";
 import type { Channel } from "./channel.ts";
+import type { Holdings } from "./holdings.ts";
 import type { Settler } from "./settle.ts";
 
 /** Options of {@link runRouteStage}. */
@@ -18,8 +19,30 @@ export interface RouteStageOptions {
   settler: Settler;
   queue: PaymentQueue;
   workers: number;
+  /** What the pipeline holds: a handed-back payment leaves it. */
+  holdings: Holdings;
   /** Aborting interrupts settlements in progress; they are handed back to the queue. */
   signal: AbortSignal;
+}
+
+/**
+ * Returns `payment` to the queue with `attempt` and forgets it. If that fails, the entry stays in
+ * the processing list unheld, and the fetch stage is asked to release it as an orphan.
+ */
+export async function handBack(
+  queue: PaymentQueue,
+  holdings: Holdings,
+  payment: QueuedPayment,
+  attempt: AttemptState,
+): Promise<void> {
+  try {
+    await queue.handBack(payment, attempt);
+  } catch (error) {
+    warn("hand-back", `${payment.correlationId} stays in the processing list: ${error}`);
+    holdings.requestResync();
+  } finally {
+    holdings.delete(payment.raw);
+  }
 }
 
 /**
@@ -34,9 +57,7 @@ export async function runRouteStage(options: RouteStageOptions): Promise<void> {
         await options.out.send(result.settlement);
         continue;
       }
-      await options.queue.handBack(payment, result.attempt).catch((error) =>
-        warn("hand-back", `${payment.correlationId} stays in the processing list: ${error}`)
-      );
+      await handBack(options.queue, options.holdings, payment, result.attempt);
       if (options.signal.aborted) return;
     }
   };

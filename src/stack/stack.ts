@@ -156,8 +156,16 @@ function ensurePortFree(port: number): void {
 
 /** Fails fast, with a clear message, when nothing listens at the Redis URL. */
 async function checkRedis(redisUrl: string): Promise<void> {
+  let endpoint;
   try {
-    const endpoint = parseRedisUrl(redisUrl).connect;
+    endpoint = parseRedisUrl(redisUrl).connect;
+  } catch (error) {
+    throw new StackError(`--redis-url: ${(error as Error).message}`);
+  }
+  if (endpoint.transport === "unix" && endpoint.path.includes(",")) {
+    throw new StackError(`--redis-url: a comma in the socket path cannot be granted to Deno`);
+  }
+  try {
     const signal = AbortSignal.timeout(2_000);
     const conn = await Deno.connect({ ...endpoint, signal } as Deno.ConnectOptions);
     conn.close();

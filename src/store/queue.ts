@@ -10,6 +10,7 @@ import { decodeEntry, encodeEntry } from "./entry_codec.ts";
 import type { Keys } from "./keys.ts";
 import { warn } from "../log.ts";
 import { type Redis, Script, send } from "./redis.ts";
+import { releaseOrphans } from "./recovery.ts";
 
 // KEYS: accepted hash, queue. ARGV: correlationId, cents, entry.
 // 1 = accepted, 0 = replay of the same payment, -1 = same id with another amount.
@@ -126,6 +127,17 @@ export class PaymentQueue {
       [payment.raw, encodeEntry(payment, attempt)],
     );
     return reply === 1;
+  }
+
+  /**
+   * Sends back to the queue, marked as recovered, every entry of this instance's processing list
+   * that is not in `held` (recovery.ts `releaseOrphans`; only between takes).
+   *
+   * @returns the number of entries moved.
+   * @throws the Redis error.
+   */
+  releaseOrphans(held: ReadonlySet<string>): Promise<number> {
+    return releaseOrphans(this.#redis, this.#processing, this.#keys.queue, held);
   }
 
   /**

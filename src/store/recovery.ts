@@ -15,7 +15,7 @@
  * @module
  */
 import type { Keys } from "./keys.ts";
-import { type Redis, scanKeys, Script } from "./redis.ts";
+import { type Redis, scanKeys, Script, send } from "./redis.ts";
 
 // KEYS: processing list, its owner's heartbeat key, queue.
 // ARGV: recovery time (epoch ms), "1" to act only while the heartbeat key is absent.
@@ -23,20 +23,36 @@ import { type Redis, scanKeys, Script } from "./redis.ts";
 // LPOP takes the newest entry first (the fetch stage pushes on the left) and RPUSH puts each at
 // the taking end, so the oldest entry ends next in line. Atomic: two instances recovering the
 // same list at once move each entry exactly once (the second finds the list empty).
-const RECOVER = new Script(`
+// Lua: `entry` re-marked as recovered at `at` (`<id>:<cents>:?:<at>`).
+const REMARK = `
+local function remark(entry, at)
+  local first = string.find(entry, ':', 1, true)
+  if not first then return entry end
+  local second = string.find(entry, ':', first + 1, true)
+  local head = second and string.sub(entry, 1, second - 1) or entry
+  return head .. ':?:' .. at
+end`;
+const RECOVER = new Script(`${REMARK}
 if ARGV[2] == '1' and redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
 local moved = 0
 while true do
   local entry = redis.call('LPOP', KEYS[1])
   if not entry then break end
-  local first = string.find(entry, ':', 1, true)
-  if first then
-    local second = string.find(entry, ':', first + 1, true)
-    local head = second and string.sub(entry, 1, second - 1) or entry
-    entry = head .. ':?:' .. ARGV[1]
-  end
-  redis.call('RPUSH', KEYS[3], entry)
+  redis.call('RPUSH', KEYS[3], remark(entry, ARGV[1]))
   moved = moved + 1
+end
+return moved`);
+
+// KEYS: processing list, queue. ARGV: recovery time (epoch ms), then the entries to release.
+// Each entry still in the list moves to the taking end of the queue, re-marked as recovered.
+// Returns the number moved.
+const RELEASE = new Script(`${REMARK}
+local moved = 0
+for i = 2, #ARGV do
+  if redis.call('LREM', KEYS[1], 1, ARGV[i]) == 1 then
+    redis.call('RPUSH', KEYS[2], remark(ARGV[i], ARGV[1]))
+    moved = moved + 1
+  end
 end
 return moved`);
 
@@ -72,6 +88,31 @@ export async function recoverProcessingList(
     [options.nowMs ?? Date.now(), options.onlyIfDead ? "1" : "0"],
   ) as number;
   return reply < 0 ? "alive" : reply;
+}
+
+/**
+ * Releases the orphans of a live instance's processing list: every entry not in `held` (what its
+ * pipeline has in memory, pipeline/holdings.ts) goes back to the queue marked as recovered at
+ * `nowMs`, exactly as a dead instance's entries do — its attempts are unknown (a failed hand-back
+ * lost them), so the next taker looks it up on both processors first (settle.ts).
+ *
+ * Call it only while nothing is being taken into the list (the fetch stage, between takes): an
+ * entry a take is moving right now is not held yet and would be released under the taker.
+ *
+ * @returns the number of entries moved.
+ * @throws the Redis error; entries already moved stay moved (each move is atomic).
+ */
+export async function releaseOrphans(
+  redis: Redis,
+  processingKey: string,
+  queueKey: string,
+  held: ReadonlySet<string>,
+  nowMs = Date.now(),
+): Promise<number> {
+  const listed = await send(redis, ["LRANGE", processingKey, 0, -1]) as string[];
+  const orphans = listed.filter((raw) => !held.has(raw));
+  if (orphans.length === 0) return 0;
+  return await RELEASE.run(redis, [processingKey, queueKey], [nowMs, ...orphans]) as number;
 }
 
 /**

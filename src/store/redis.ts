@@ -1,9 +1,9 @@
 /**
  * Redis connections and Lua scripts: `Deno.connect` for the socket, `npm:redis-parser` (the RESP
  * parser node-redis and ioredis were built on) for replies. docs/REDIS_CLIENT.md records why not
- * ioredis: importing it alone takes an instance from 33 to 59 MB RSS (the Node compatibility
- * layer for `node:net`/`node:stream` plus the client), over the 60 MB an instance may use
- * (issue 6), and its socket layer cost more CPU per command than this one.
+ * ioredis: importing it takes a bare `Deno.serve` process from 33 to 59 MB RSS (the Node
+ * compatibility layer for `node:net`/`node:stream` plus the client), against issue 6's target
+ * of 60 MB per instance, and its socket layer cost more CPU per command than this one.
  *
  * Only raw commands ({@link send}) and {@link Script} are used by the store. DESIGN.md: no
  * library-level replay — a command issued while the connection is down fails at once, commands

@@ -28,7 +28,7 @@ Deno.test("in-flight calls are counted and the oldest one makes a processor susp
   clock.now += 10;
   gate.begin("default");
   assert.equal(gate.state().default.view.inFlight, 2);
-  clock.now += 200; // no latency known yet: suspect after 150 ms
+  clock.now += 200; // no latency known yet: suspect after 25 ms
   assert.equal(gate.decide().kind === "send" && gate.state().default.verdict, "suspect");
   gate.end(first, { kind: "confirmed" });
   assert.equal(gate.state().default.view.inFlight, 1);

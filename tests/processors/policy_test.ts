@@ -165,6 +165,10 @@ Deno.test("judge names why a processor is not usable", () => {
   const fast = { latencyMs: 100, latencyAt: NOW - 1, inFlight: 1 };
   assert.equal(judge(view({ ...fast, oldestInFlightAt: NOW - 125 }), NOW, OPTIONS), "ok");
   assert.equal(judge(view({ ...fast, oldestInFlightAt: NOW - 126 }), NOW, OPTIONS), "suspect");
+  // Below 100 ms expected, the floor SUSPECT_MARGIN_MS (25 ms) decides.
+  const quick = { latencyMs: 10, latencyAt: NOW - 1, inFlight: 1 };
+  assert.equal(judge(view({ ...quick, oldestInFlightAt: NOW - 35 }), NOW, OPTIONS), "ok");
+  assert.equal(judge(view({ ...quick, oldestInFlightAt: NOW - 36 }), NOW, OPTIONS), "suspect");
   const slower = { latencyMs: 800, latencyAt: NOW - 1, inFlight: 1 };
   assert.equal(judge(view({ ...slower, oldestInFlightAt: NOW - 1_000 }), NOW, OPTIONS), "ok");
   assert.equal(judge(view({ ...slower, oldestInFlightAt: NOW - 1_001 }), NOW, OPTIONS), "suspect");

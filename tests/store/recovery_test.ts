@@ -15,7 +15,11 @@ import { decodeEntry } from "../../src/store/entry_codec.ts";
 import { Heartbeat, isAlive } from "../../src/store/heartbeat.ts";
 import type { Keys } from "../../src/store/keys.ts";
 import { PaymentQueue } from "../../src/store/queue.ts";
-import { processingOwners, recoverProcessingList } from "../../src/store/recovery.ts";
+import {
+  processingOwners,
+  recoverProcessingList,
+  releaseOrphans,
+} from "../../src/store/recovery.ts";
 import { closeRedis, connectRedis, type Redis, send } from "../../src/store/redis.ts";
 import { TEST_REDIS_URL, withRedis } from "../support/redis.ts";
 
@@ -217,4 +221,68 @@ Deno.test("an instance restarted with the same id recovers its own list before t
       assert.ok(since >= startedAt && since <= Date.now(), payment.raw);
     }
     assert.equal(await isAlive(redis, keys, "api1"), false, "graceful stop removes the heartbeat");
+  }));
+
+Deno.test("releaseOrphans sends back only the entries a live pipeline does not hold", () =>
+  withRedis(async (redis, keys) => {
+    const held = `${id(1)}:2005`;
+    const lost = `${id(2)}:2005`; // a TAKE whose reply was lost
+    const failed = `${id(3)}:2005:d:1700000000000`; // a hand-back that failed
+    await holdInProcessing(redis, keys, "api1", [held, lost, failed]);
+    const processing = keys.processing("api1");
+    assert.equal(
+      await releaseOrphans(redis, processing, keys.queue, new Set([held, lost, failed])),
+      0,
+      "nothing to release when everything is held",
+    );
+    const moved = await releaseOrphans(redis, processing, keys.queue, new Set([held]), 42);
+    assert.equal(moved, 2);
+    assert.deepEqual(await list(redis, processing), [held]);
+    assert.deepEqual(
+      (await list(redis, keys.queue)).sort(),
+      [`${id(2)}:2005:?:42`, `${id(3)}:2005:?:42`],
+      "released entries are marked recovered: looked up on both processors before any send",
+    );
+  }));
+
+Deno.test("a live instance releases what a lost TAKE reply left in its processing list", () =>
+  withRedis(async (redis, keys) => {
+    const app = await startApp(loadConfig({
+      INSTANCE_ID: "api1",
+      HOSTNAME_BIND: "127.0.0.1",
+      PORT: "0",
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_PREFIX: keys.prefix,
+      // Nothing listens there: nothing settles while the test looks.
+      PROCESSOR_DEFAULT_URL: `http://127.0.0.1:${freePort()}`,
+      PROCESSOR_FALLBACK_URL: `http://127.0.0.1:${freePort()}`,
+      SHUTDOWN_TIMEOUT_MS: "2000",
+    }));
+    try {
+      // As if Redis ran a TAKE for this instance and the reply never arrived.
+      const orphan = `${id(7)}:2005`;
+      await holdInProcessing(redis, keys, "api1", [orphan]);
+      // The fault that loses such a reply: the instance's connections drop.
+      const clients = String(await send(redis, ["CLIENT", "LIST", "TYPE", "normal"]));
+      const ids = [...clients.matchAll(/\bid=(\d+)\b.*\bname=api1-\S*/g)].map((m) => m[1]);
+      assert.ok(ids.length >= 2, `the instance's connections: ${ids}`);
+      for (const clientId of ids) await send(redis, ["CLIENT", "KILL", "ID", clientId]);
+      // Released back to the queue, marked recovered, and taken again: held, no longer orphaned.
+      const deadline = Date.now() + 10_000;
+      let entries: string[] = [];
+      while (Date.now() < deadline) {
+        entries = [
+          ...await list(redis, keys.queue),
+          ...await list(redis, keys.processing("api1")),
+        ];
+        if (entries.length === 1 && entries[0] !== orphan) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.equal(entries.length, 1, `${entries}`);
+      const payment = decodeEntry(entries[0]);
+      assert.equal(payment.correlationId, id(7));
+      assert.equal(payment.attempt.kind, "unknown", entries[0]);
+    } finally {
+      await app.stop();
+    }
   }));

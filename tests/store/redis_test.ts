@@ -318,6 +318,12 @@ Deno.test({
         "unix:///tmp/r.sock?db=x",
         "unix:///tmp/r.sock?db=-1",
         "unix:///tmp/r.sock?db=0.5",
+        "unix:///tmp/r.sock?db=",
+        "unix://",
+        "unix:",
+        "unix://tmp/r.sock", // a host, not a path: a typo of unix:///tmp/r.sock
+        "redis://127.0.0.1:6379?db=3", // the db goes in the path
+        "redis://user@127.0.0.1:6379", // a user without a password
         "127.0.0.1:6379",
         "",
       ]
@@ -327,6 +333,7 @@ Deno.test({
     assert.throws(() => parseRedisUrl("http://h"), /not a redis:\/\/ or unix:\/\/ URL/);
     assert.throws(() => parseRedisUrl("redis://h/x"), /bad db/);
     assert.throws(() => parseRedisUrl("unix:///r.sock?db=x"), /bad db/);
+    assert.throws(() => parseRedisUrl("unix://"), /absolute path/);
   },
 });
 
