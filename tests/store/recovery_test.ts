@@ -30,6 +30,20 @@ async function holdInProcessing(redis: Redis, keys: Keys, owner: string, entries
   for (const entry of entries) await send(redis, ["LPUSH", keys.processing(owner), entry]);
 }
 
+/** Starts instance `api1`; no processor listens, so nothing settles while a test looks. */
+function startUnsettledApp(keys: Keys) {
+  return startApp(loadConfig({
+    INSTANCE_ID: "api1",
+    HOSTNAME_BIND: "127.0.0.1",
+    PORT: "0",
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_PREFIX: keys.prefix,
+    PROCESSOR_DEFAULT_URL: `http://127.0.0.1:${freePort()}`,
+    PROCESSOR_FALLBACK_URL: `http://127.0.0.1:${freePort()}`,
+    SHUTDOWN_TIMEOUT_MS: "2000",
+  }));
+}
+
 async function list(redis: Redis, key: string): Promise<string[]> {
   return await send(redis, ["LRANGE", key, 0, -1]) as string[];
 }
@@ -191,17 +205,7 @@ Deno.test("an instance restarted with the same id recovers its own list before t
     await holdInProcessing(redis, keys, "api1", entries);
     await send(redis, ["SET", keys.heartbeat("api1"), "api1/crashed-run", "PX", 60_000]);
     const startedAt = Date.now();
-    const app = await startApp(loadConfig({
-      INSTANCE_ID: "api1",
-      HOSTNAME_BIND: "127.0.0.1",
-      PORT: "0",
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_PREFIX: keys.prefix,
-      // Nothing listens there: the recovered payments cannot settle while the test looks.
-      PROCESSOR_DEFAULT_URL: `http://127.0.0.1:${freePort()}`,
-      PROCESSOR_FALLBACK_URL: `http://127.0.0.1:${freePort()}`,
-      SHUTDOWN_TIMEOUT_MS: "2000",
-    }));
+    const app = await startUnsettledApp(keys);
     try {
       const heartbeat = await send(redis, ["GET", keys.heartbeat("api1")]) as string;
       assert.match(heartbeat, /^api1\//);
@@ -247,17 +251,7 @@ Deno.test("releaseOrphans sends back only the entries a live pipeline does not h
 
 Deno.test("a live instance releases what a lost TAKE reply left in its processing list", () =>
   withRedis(async (redis, keys) => {
-    const app = await startApp(loadConfig({
-      INSTANCE_ID: "api1",
-      HOSTNAME_BIND: "127.0.0.1",
-      PORT: "0",
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_PREFIX: keys.prefix,
-      // Nothing listens there: nothing settles while the test looks.
-      PROCESSOR_DEFAULT_URL: `http://127.0.0.1:${freePort()}`,
-      PROCESSOR_FALLBACK_URL: `http://127.0.0.1:${freePort()}`,
-      SHUTDOWN_TIMEOUT_MS: "2000",
-    }));
+    const app = await startUnsettledApp(keys);
     try {
       // As if Redis ran a TAKE for this instance and the reply never arrived.
       const orphan = `${id(7)}:2005`;
