@@ -94,17 +94,22 @@ export class HealthGate {
   /** The policy's decision for the next payment (policy.ts). */
   decide(): Decision {
     const now = this.#now();
-    for (const name of ["default", "fallback"] as const) {
-      const first = this.#inFlight[name].values().next();
-      this.#views[name].inFlight = this.#inFlight[name].size;
-      this.#views[name].oldestInFlightAt = first.done ? undefined : first.value;
-    }
+    this.#refreshInFlight();
     const decision = decide(this.#views, now, this.#options);
     if (decision.kind === "send" && decision.probe) {
       this.#views[decision.processor].lastProbeAt = now;
       this.#counters[decision.processor].probes++;
     }
     return decision;
+  }
+
+  /** Copies the calls in flight now into the views the policy reads. */
+  #refreshInFlight(): void {
+    for (const name of ["default", "fallback"] as const) {
+      const first = this.#inFlight[name].values().next();
+      this.#views[name].inFlight = this.#inFlight[name].size;
+      this.#views[name].oldestInFlightAt = first.done ? undefined : first.value;
+    }
   }
 
   /** Records the start of a call to `processor`. */
@@ -146,9 +151,11 @@ export class HealthGate {
     { verdict: Verdict; view: ProcessorView; counters: ProcessorCounters }
   > {
     const now = this.#now();
+    // Without this, an idle gate would show the verdict of the last decision (e.g. `suspect`).
+    this.#refreshInFlight();
     const one = (name: ProcessorName) => ({
       verdict: judge(this.#views[name], now, this.#options),
-      view: { ...this.#views[name], inFlight: this.#inFlight[name].size },
+      view: { ...this.#views[name] },
       counters: { ...this.#counters[name] },
     });
     return { default: one("default"), fallback: one("fallback") };

@@ -26,13 +26,17 @@ Deno.test("in-flight calls are counted and the oldest one makes a processor susp
   const { clock, gate } = clockedGate();
   const first = gate.begin("default");
   clock.now += 10;
-  gate.begin("default");
+  const second = gate.begin("default");
   assert.equal(gate.state().default.view.inFlight, 2);
   clock.now += 200; // no latency known yet: suspect after 25 ms
   assert.equal(gate.decide().kind === "send" && gate.state().default.verdict, "suspect");
   gate.end(first, { kind: "confirmed" });
   assert.equal(gate.state().default.view.inFlight, 1);
   assert.equal(gate.state().default.counters.confirmed, 1);
+  gate.end(second, { kind: "confirmed" });
+  clock.now += 1_000;
+  // Read without a decision since: /healthcheck must not show the last decision's `suspect`.
+  assert.equal(gate.state().default.verdict, "ok");
 });
 
 Deno.test("definite failures trip a processor with a doubling back-off; a success resets it", () => {
