@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { concatBytes } from "../bytes.ts";
 
 /** Outcome of one request. `status` 0 = timeout or transport error (k6's convention). */
 export interface H1Response {
@@ -222,14 +223,7 @@ export class H1Connection {
       parts.push(this.#buf.slice(pos, pos + size));
       pos += size + 2;
     }
-    const total = parts.reduce((n, p) => n + p.length, 0);
-    const out = new Uint8Array(total);
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
+    return concatBytes(parts);
   }
 }
 

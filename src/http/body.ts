@@ -5,6 +5,7 @@
  * @module
  */
 import { ValidationError } from "./validation.ts";
+import { concatBytes } from "../bytes.ts";
 
 /**
  * Reads `request`'s body as UTF-8 text of at most `maxBytes`.
@@ -44,15 +45,5 @@ async function readChunks(body: ReadableStream<Uint8Array>, maxBytes: number) {
     if (size > maxBytes) throw new ValidationError(413, `body exceeds ${maxBytes} bytes`);
     chunks.push(chunk);
   }
-  return chunks.length === 1 ? chunks[0] : concat(chunks, size);
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return chunks.length === 1 ? chunks[0] : concatBytes(chunks, size);
 }

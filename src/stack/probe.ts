@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { concatBytes } from "../bytes.ts";
 
 /** Where to connect: a TCP host and port, or a unix domain socket path. */
 export type ProbeTarget =
@@ -59,7 +60,7 @@ export async function httpGet(
       size += n;
     }
     signal.throwIfAborted();
-    const text = new TextDecoder().decode(concat(chunks, size));
+    const text = new TextDecoder().decode(concatBytes(chunks, size));
     const match = /^HTTP\/1\.[01] (\d{3})/.exec(text);
     if (!match) throw new TypeError(`not an HTTP answer: ${JSON.stringify(text.slice(0, 80))}`);
     const headerEnd = text.indexOf("\r\n\r\n");
@@ -74,16 +75,6 @@ export async function httpGet(
     signal.removeEventListener("abort", onAbort);
     onAbort();
   }
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }
 
 function dechunk(body: string): string {

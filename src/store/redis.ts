@@ -15,6 +15,7 @@
 import { Buffer } from "node:buffer";
 import Parser from "redis-parser";
 import { parseRedisUrl, type RedisEndpoint } from "./redis_url.ts";
+import { concatBytes } from "../bytes.ts";
 
 export { parseRedisUrl };
 
@@ -192,7 +193,7 @@ export class Redis {
       while (this.#outbox.length > 0 && this.#conn === conn) {
         const chunks = this.#outbox;
         this.#outbox = [];
-        const bytes = chunks.length === 1 ? chunks[0] : concat(chunks);
+        const bytes = chunks.length === 1 ? chunks[0] : concatBytes(chunks);
         for (let off = 0; off < bytes.length;) off += await conn.write(bytes.subarray(off));
       }
     } catch (error) {
@@ -276,18 +277,6 @@ export class Redis {
       }
     }, delay);
   }
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const c of chunks) length += c.length;
-  const out = new Uint8Array(length);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
 }
 
 /**
