@@ -15,7 +15,7 @@ import { readComposeLimits, type ServiceLimits } from "./compose_limits.ts";
 import { startNginx, upstreamSockets } from "./nginx.ts";
 import { findExecutable, freePort, ManagedProcess, type OutputMode } from "./processes.ts";
 import { httpGet, type ProbeTarget } from "./probe.ts";
-import { parseRedisUrl } from "../store/redis_url.ts";
+import { parseRedisUrl, type RedisEndpoint } from "../store/redis_url.ts";
 
 /** How the stack spreads requests over the instances. `auto`: nginx when installed. */
 export type LoadBalancerChoice = "auto" | "nginx" | "reuseport";
@@ -154,8 +154,12 @@ function ensurePortFree(port: number): void {
   }
 }
 
-/** Fails fast, with a clear message, when nothing listens at the Redis URL. */
-async function checkRedis(redisUrl: string): Promise<void> {
+/**
+ * Fails fast, with a clear message, when the Redis URL is malformed or nothing listens there.
+ *
+ * @returns where the URL points.
+ */
+async function checkRedis(redisUrl: string): Promise<RedisEndpoint["connect"]> {
   let endpoint;
   try {
     endpoint = parseRedisUrl(redisUrl).connect;
@@ -169,6 +173,7 @@ async function checkRedis(redisUrl: string): Promise<void> {
     const signal = AbortSignal.timeout(2_000);
     const conn = await Deno.connect({ ...endpoint, signal } as Deno.ConnectOptions);
     conn.close();
+    return endpoint;
   } catch (error) {
     throw new StackError(
       `Redis does not answer at ${redisUrl} (${(error as Error).message}); start it first, e.g. ` +
@@ -256,7 +261,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
   const port = checkPort("port", options.port ?? 9999);
   ensurePortFree(port);
-  await checkRedis(redisUrl);
+  const redisEndpoint = await checkRedis(redisUrl);
 
   const runDir = await Deno.makeTempDir({ prefix: "rinha-stack-" });
   // nginx's workers may run as another user when the stack runs as root: let them in.
@@ -347,7 +352,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     );
     const socketPaths = nginx ? socketNames.map((name) => `${runDir}/${name}`) : [];
     // An instance reaching Redis over a unix socket needs read/write permission on its path.
-    const redisEndpoint = parseRedisUrl(redisUrl).connect;
     const redisSocket = redisEndpoint.transport === "unix" ? [redisEndpoint.path] : [];
     for (const [i, id] of instanceIds.entries()) {
       const listenEnv: Record<string, string> = nginx
