@@ -228,6 +228,8 @@ export async function startApp(config: Config): Promise<App> {
       await heartbeat.clear().catch((error) => warn("heartbeat", String(error)));
       stopPolling.abort();
       await poller;
+      clients.default.close();
+      clients.fallback.close();
       await Promise.all([closeRedis(redis), closeRedis(blocking)]);
       info(`${config.instanceId} stopped`);
     })();

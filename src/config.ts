@@ -23,9 +23,9 @@ export interface Config {
   redisUrl: string;
   /** Prefix of every Redis key this product owns; purge deletes only these. */
   redisPrefix: string;
-  /** Base URL of the default (cheaper) Payment Processor. RINHA.md §2. */
+  /** Origin `http://host[:port]` of the default (cheaper) Payment Processor. RINHA.md §2. */
   defaultUrl: string;
-  /** Base URL of the fallback (dearer) Payment Processor. RINHA.md §2. */
+  /** Origin `http://host[:port]` of the fallback (dearer) Payment Processor. RINHA.md §2. */
   fallbackUrl: string;
   /** Number of concurrent route workers (in-flight processor calls) in this instance. */
   workers: number;
@@ -70,10 +70,13 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
 function url(env: Env, name: string, fallback: string): string {
   const raw = env[name] || fallback;
   try {
+    // The processors speak plain HTTP/1.1 (RINHA.md §2); http_pool.ts connects to an origin.
     const parsed = new URL(raw);
-    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new TypeError();
+    if (parsed.protocol !== "http:" || parsed.pathname !== "/" || parsed.search) {
+      throw new TypeError();
+    }
   } catch {
-    throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+    throw new ConfigError(`${name} must be an http://host[:port] origin, got "${raw}"`);
   }
   return raw.replace(/\/+$/, "");
 }

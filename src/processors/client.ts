@@ -9,6 +9,7 @@ import { fromCents } from "../payments/money.ts";
 import { parseIso, toIso } from "../payments/time.ts";
 import { classifyError, classifyStatus, type Outcome } from "./outcome.ts";
 import type { ProcessorHealth } from "./health.ts";
+import { HttpPool } from "./http_pool.ts";
 
 /** What `GET /payments/{id}` found. */
 export type Lookup =
@@ -28,6 +29,21 @@ export function parseStoredInstant(text: string): number {
   return parseIso(/(Z|[+-]\d{2}:\d{2})$/.test(text) ? text : `${text}Z`);
 }
 
+const decoder = new TextDecoder();
+
+/** @throws {SyntaxError} if `bytes` is not JSON. */
+function parseJson(bytes: Uint8Array): unknown {
+  return JSON.parse(decoder.decode(bytes));
+}
+
+function tryParseJson(bytes: Uint8Array): { failing?: unknown; minResponseTime?: unknown } {
+  try {
+    return parseJson(bytes) as { failing?: unknown; minResponseTime?: unknown };
+  } catch {
+    return {};
+  }
+}
+
 /** Raised by {@link ProcessorClient.health} when no usable answer came. */
 export class HealthCheckError extends Error {
   constructor(message: string) {
@@ -40,12 +56,15 @@ export class HealthCheckError extends Error {
 export class ProcessorClient {
   /** Which processor this is. */
   readonly name: ProcessorName;
-  readonly #base: string;
+  readonly #pool: HttpPool;
 
-  /** @param baseUrl e.g. `http://payment-processor-default:8080`, no trailing slash. */
+  /**
+   * @param baseUrl e.g. `http://payment-processor-default:8080`, no trailing slash.
+   * @throws {TypeError} if `baseUrl` is not a plain `http://host[:port]` origin.
+   */
   constructor(name: ProcessorName, baseUrl: string) {
     this.name = name;
-    this.#base = baseUrl;
+    this.#pool = new HttpPool(baseUrl);
   }
 
   /**
@@ -61,12 +80,9 @@ export class ProcessorClient {
     const body = `{"correlationId":"${payment.correlationId}","amount":${
       fromCents(payment.amountCents)
     },"requestedAt":"${toIso(requestedAt)}"}`;
-    const init = { method: "POST", headers: { "content-type": "application/json" }, body };
     try {
-      return await this.#request("/payments", init, timeoutMs, signal, async (response) => {
-        await response.body?.cancel();
-        return classifyStatus(response.status, response.headers.get("retry-after"));
-      });
+      const reply = await this.#pool.request("POST", "/payments", body, timeoutMs, signal);
+      return classifyStatus(reply.status, reply.headers.get("retry-after"));
     } catch (error) {
       return classifyError(error);
     }
@@ -78,20 +94,21 @@ export class ProcessorClient {
    */
   async lookup(correlationId: string, timeoutMs: number, signal: AbortSignal): Promise<Lookup> {
     try {
-      return await this.#request(`/payments/${correlationId}`, {}, timeoutMs, signal, async (r) => {
-        if (r.status !== 200) {
-          await r.body?.cancel();
-          return r.status === 404
-            ? { kind: "missing" }
-            : { kind: "unknown", reason: `status ${r.status}` };
-        }
-        const stored = await r.json() as { amount: number; requestedAt: string };
-        return {
-          kind: "found",
-          requestedAt: parseStoredInstant(stored.requestedAt),
-          amountCents: Math.round(stored.amount * 100),
-        };
-      });
+      const reply = await this.#pool.request(
+        "GET",
+        `/payments/${correlationId}`,
+        undefined,
+        timeoutMs,
+        signal,
+      );
+      if (reply.status === 404) return { kind: "missing" };
+      if (reply.status !== 200) return { kind: "unknown", reason: `status ${reply.status}` };
+      const stored = parseJson(reply.body) as { amount: number; requestedAt: string };
+      return {
+        kind: "found",
+        requestedAt: parseStoredInstant(stored.requestedAt),
+        amountCents: Math.round(stored.amount * 100),
+      };
     } catch (error) {
       return { kind: "unknown", reason: String(error) };
     }
@@ -106,11 +123,15 @@ export class ProcessorClient {
   async health(timeoutMs: number, signal: AbortSignal): Promise<ProcessorHealth> {
     let body;
     try {
-      body = await this.#request("/payments/service-health", {}, timeoutMs, signal, async (r) => {
-        if (r.status === 200) return await r.json().catch(() => undefined);
-        await r.body?.cancel();
-        throw new HealthCheckError(`${this.name}: status ${r.status}`);
-      });
+      const reply = await this.#pool.request(
+        "GET",
+        "/payments/service-health",
+        undefined,
+        timeoutMs,
+        signal,
+      );
+      if (reply.status !== 200) throw new HealthCheckError(`${this.name}: status ${reply.status}`);
+      body = tryParseJson(reply.body);
     } catch (error) {
       throw error instanceof HealthCheckError
         ? error
@@ -122,32 +143,8 @@ export class ProcessorClient {
     return { failing: body.failing, minResponseTime: body.minResponseTime, checkedAt: Date.now() };
   }
 
-  /**
-   * One request whose whole exchange, body included, ends by `timeoutMs` or an abort of `signal`.
-   * The timer and the listener on `signal` are released as soon as it ends: a long-lived `signal`
-   * must not collect one dependent per request (as `AbortSignal.any` with `AbortSignal.timeout`
-   * did, growing the heap under load).
-   */
-  async #request<T>(
-    path: string,
-    init: RequestInit,
-    timeoutMs: number,
-    signal: AbortSignal,
-    read: (response: Response) => Promise<T>,
-  ): Promise<T> {
-    signal.throwIfAborted();
-    const controller = new AbortController();
-    const abort = () => controller.abort(signal.reason);
-    const timer = setTimeout(
-      () => controller.abort(new DOMException("request timed out", "TimeoutError")),
-      timeoutMs,
-    );
-    signal.addEventListener("abort", abort, { once: true });
-    try {
-      return await read(await fetch(this.#base + path, { ...init, signal: controller.signal }));
-    } finally {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", abort);
-    }
+  /** Closes the idle connections; a call after this fails as not sent. */
+  close(): void {
+    this.#pool.close();
   }
 }

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { NotSentError } from "./http_pool.ts";
 
 /** The classified outcome of one payment call. */
 export type Outcome =
@@ -43,14 +44,12 @@ export function classifyStatus(status: number, retryAfter?: string | null): Outc
 }
 
 /**
- * Classifies a failed `fetch`: a failure to connect means the request never left (rejected);
- * anything else — a timeout, an abort, a reset after sending — leaves the processor's state
- * unknown (ambiguous). Deno reports connect failures with "client error (Connect)" in the
- * error's cause (seen with Deno 2.9: refused connections and DNS failures).
+ * Classifies a failed call (http_pool.ts): a {@link NotSentError} means the request never left
+ * (rejected); anything else — a timeout, an abort, a reset after sending, a malformed answer —
+ * leaves the processor's state unknown (ambiguous).
  */
 export function classifyError(error: unknown): Outcome {
-  const cause = error instanceof Error ? String((error.cause as Error | undefined)?.message) : "";
-  if (cause.includes("(Connect)")) return { kind: "rejected", status: STATUS_UNREACHABLE };
+  if (error instanceof NotSentError) return { kind: "rejected", status: STATUS_UNREACHABLE };
   const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return { kind: "ambiguous", reason };
 }

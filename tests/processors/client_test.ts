@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { ConfigError, loadConfig } from "../../src/config.ts";
 import { parseStoredInstant, ProcessorClient } from "../../src/processors/client.ts";
 import { startProcessor } from "../../src/simulator/server.ts";
 
@@ -32,4 +33,26 @@ Deno.test("lookup finds a payment with the exact requestedAt it was sent with", 
   } finally {
     await processor.shutdown();
   }
+});
+
+Deno.test("config: a processor URL must be a plain http://host[:port] origin", () => {
+  const base = { INSTANCE_ID: "test-1" };
+  for (const name of ["PROCESSOR_DEFAULT_URL", "PROCESSOR_FALLBACK_URL"]) {
+    for (const bad of ["https://x", "http://x/api", "http://x?a=1", "ftp://x", "not a url"]) {
+      assert.throws(() => loadConfig({ ...base, [name]: bad }), (error: unknown) => {
+        assert.ok(error instanceof ConfigError, `${name}=${bad}: ${error}`);
+        assert.match(error.message, new RegExp(name));
+        return true;
+      });
+      // The client refuses it too.
+      assert.throws(() => new ProcessorClient("default", bad), TypeError);
+    }
+    const config = loadConfig({ ...base, [name]: "http://x:8080/" });
+    const origin = name === "PROCESSOR_DEFAULT_URL" ? config.defaultUrl : config.fallbackUrl;
+    assert.equal(origin, "http://x:8080");
+    new ProcessorClient("default", origin).close();
+  }
+  const defaults = loadConfig(base);
+  assert.equal(defaults.defaultUrl, "http://127.0.0.1:8001");
+  assert.equal(defaults.fallbackUrl, "http://127.0.0.1:8002");
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { classifyError, classifyStatus, STATUS_UNREACHABLE } from "../../src/processors/outcome.ts";
+import { HttpPool, NotSentError } from "../../src/processors/http_pool.ts";
 
 Deno.test("classifyStatus: 200 confirmed, 422 duplicate, anything else a definite rejection", () => {
   assert.deepEqual(classifyStatus(200), { kind: "confirmed" });
@@ -14,26 +15,23 @@ Deno.test("classifyStatus: 200 confirmed, 422 duplicate, anything else a definit
 });
 
 Deno.test("classifyError: a connect failure is a rejection, anything after sending is ambiguous", () => {
-  const connect = new TypeError("fetch failed", {
-    cause: new Error(
-      "client error (Connect): tcp connect error: Connection refused (os error 111)",
-    ),
+  const connect = new NotSentError("cannot connect", {
+    cause: new Deno.errors.ConnectionRefused(),
   });
   assert.deepEqual(classifyError(connect), { kind: "rejected", status: STATUS_UNREACHABLE });
-  const reset = new TypeError("fetch failed", {
-    cause: new Error("client error (SendRequest): connection closed before message completed"),
-  });
-  assert.equal(classifyError(reset).kind, "ambiguous");
-  const timeout = new DOMException("The operation was aborted due to timeout", "TimeoutError");
+  assert.equal(classifyError(new Error("connection closed by the processor")).kind, "ambiguous");
+  const timeout = new DOMException("request timed out", "TimeoutError");
   assert.equal(classifyError(timeout).kind, "ambiguous");
   assert.equal(classifyError(new DOMException("aborted", "AbortError")).kind, "ambiguous");
 });
 
-Deno.test("classifyError matches what Deno's fetch really throws", async () => {
+Deno.test("classifyError matches what the processor pool really throws", async () => {
+  const signal = new AbortController().signal;
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close(); // nothing listens there now: connection refused
-  const refused = await fetch(`http://127.0.0.1:${port}/payments`, { method: "POST", body: "{}" })
+  const refused = await new HttpPool(`http://127.0.0.1:${port}`)
+    .request("POST", "/payments", "{}", 5_000, signal)
     .then(() => undefined, (error) => error);
   assert.deepEqual(classifyError(refused), { kind: "rejected", status: STATUS_UNREACHABLE });
 
@@ -43,10 +41,9 @@ Deno.test("classifyError matches what Deno's fetch really throws", async () => {
     await conn.read(new Uint8Array(1024)); // the request left; the answer never comes
     conn.close();
   })();
-  const reset = await fetch(`http://127.0.0.1:${(resetter.addr as Deno.NetAddr).port}/payments`, {
-    method: "POST",
-    body: "{}",
-  }).then(() => undefined, (error) => error);
+  const reset = await new HttpPool(`http://127.0.0.1:${(resetter.addr as Deno.NetAddr).port}`)
+    .request("POST", "/payments", "{}", 5_000, signal)
+    .then(() => undefined, (error) => error);
   await accepting;
   resetter.close();
   assert.equal(classifyError(reset).kind, "ambiguous");
