@@ -116,6 +116,7 @@ export async function startApp(config: Config): Promise<App> {
       blocking,
       workers: config.workers,
       fetchBatch: config.fetchBatch,
+      fetchPauseMs: config.fetchPauseMs,
       persistBatch: config.persistBatch,
       channelCapacity: config.channelCapacity,
     });

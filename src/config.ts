@@ -31,6 +31,8 @@ export interface Config {
   workers: number;
   /** Most payments moved from the queue per fetch round trip. */
   fetchBatch: number;
+  /** Pause after a take that did not fill a batch, ms (fetch_stage.ts); 0 = none. */
+  fetchPauseMs: number;
   /** Capacity of the channel between fetch and route, and between route and persist. */
   channelCapacity: number;
   /** Most bookings written to Redis in one persist batch. */
@@ -126,6 +128,7 @@ export function loadConfig(env: Env = Deno.env.toObject()): Config {
     fallbackUrl: url(env, "PROCESSOR_FALLBACK_URL", "http://127.0.0.1:8002"),
     workers: int(env, "WORKERS", 128, 1, 4096),
     fetchBatch: int(env, "FETCH_BATCH", 32, 1, 1000),
+    fetchPauseMs: int(env, "FETCH_PAUSE_MS", 50, 0, 1_000),
     channelCapacity: int(env, "CHANNEL_CAPACITY", 128, 1, 100_000),
     persistBatch: int(env, "PERSIST_BATCH", 64, 1, 10_000),
     healthIntervalMs: int(env, "HEALTH_INTERVAL_MS", 5_200, 5_000, 60_000),

@@ -27,6 +27,14 @@ export interface FetchStageOptions {
   out: Channel<QueuedPayment>;
   /** Most payments taken per round trip. */
   batch: number;
+  /**
+   * Pause after a take that returned payments but did not fill a batch, ms; 0 = none. Payments
+   * arriving meanwhile are taken together, and their calls and bookings go out together: each
+   * wake-up of an instance costs ~200 µs of CPU on a loaded machine whatever it does
+   * (docs/BENCHMARKS.md), so fewer, fuller ones leave more CPU to the intake. Settlement is
+   * delayed by at most this, far inside the consistency checks' 2 s margin (RINHA.md §3).
+   */
+  pauseMs: number;
   /** What the pipeline holds; taken entries are added here. */
   holdings: Holdings;
   signal: AbortSignal;
@@ -69,6 +77,9 @@ export async function runFetchStage(options: FetchStageOptions): Promise<QueuedP
       } catch {
         return taken.slice(i); // aborted (or closed): these never reached a worker
       }
+    }
+    if (taken.length > 0 && taken.length < options.batch && options.pauseMs > 0) {
+      await sleep(options.pauseMs, undefined, { signal }).catch(() => {});
     }
   }
   return [];

@@ -26,6 +26,8 @@ export interface PipelineOptions {
   blocking: Redis;
   workers: number;
   fetchBatch: number;
+  /** Pause after a take that did not fill a batch, ms (fetch_stage.ts). */
+  fetchPauseMs: number;
   persistBatch: number;
   channelCapacity: number;
 }
@@ -56,6 +58,7 @@ export class Pipeline {
       blocking: options.blocking,
       out: this.#fetched,
       batch: options.fetchBatch,
+      pauseMs: options.fetchPauseMs,
       holdings,
       signal: this.#stopFetch.signal,
     }).then(async (undelivered) => {

@@ -6,7 +6,11 @@
  *
  * One request at a time per connection (no pipelining). Idle connections are reused newest
  * first, at most `maxIdle` are kept, and one idle for longer than `idleMs` is closed at the next
- * release; a connection the processor closes leaves the pool at once.
+ * release (30 s by default: under the 130 s default keep-alive of ASP.NET Core's Kestrel, the
+ * official processor being C#, RINHA.md); a connection the processor closes leaves the pool at once. Nothing is ever sent
+ * twice: a request whose connection breaks after it was written fails (the caller resolves it,
+ * RINHA.md §6.2). That is why the load generator's client (src/bench/h1_client.ts), which resends
+ * once on a reused connection that dies before answering, as k6 does, is not used here.
  *
  * @module
  */
