@@ -1,7 +1,7 @@
 /**
  * HTTP/1.1 keep-alive connections to one processor, on `Deno.connect`, with `npm:http-parser-js`
  * reading the responses. It replaces `fetch` for the processor calls: `fetch` was the largest
- * cost an instance could name in a CPU profile of the final test, ~4× the CPU per call and ~2.5×
+ * cost an instance could name in a CPU profile of the final test, ~2× the CPU per call and ~1.7×
  * the memory per open connection of this pool (docs/BENCHMARKS.md, levers).
  *
  * One request at a time per connection (no pipelining). Idle connections are reused newest
