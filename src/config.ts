@@ -31,7 +31,7 @@ export interface Config {
   workers: number;
   /** Most payments moved from the queue per fetch round trip. */
   fetchBatch: number;
-  /** Pause after a take that did not fill a batch, ms (fetch_stage.ts); 0 = none. */
+  /** Pause after a take that got fewer payments than it asked for, ms (fetch_stage.ts); 0 = none. */
   fetchPauseMs: number;
   /** Capacity of the channel between fetch and route, and between route and persist. */
   channelCapacity: number;
@@ -74,7 +74,10 @@ function url(env: Env, name: string, fallback: string): string {
   try {
     // The processors speak plain HTTP/1.1 (RINHA.md §2); http_pool.ts connects to an origin.
     const parsed = new URL(raw);
-    if (parsed.protocol !== "http:" || parsed.pathname !== "/" || parsed.search) {
+    if (
+      parsed.protocol !== "http:" || parsed.pathname !== "/" || parsed.search || parsed.hash ||
+      parsed.username || parsed.password
+    ) {
       throw new TypeError();
     }
   } catch {

@@ -28,7 +28,7 @@ export interface FetchStageOptions {
   /** Most payments taken per round trip. */
   batch: number;
   /**
-   * Pause after a take that returned payments but did not fill a batch, ms; 0 = none. Payments
+   * Pause after a take that returned payments but fewer than it asked for, ms; 0 = none. Payments
    * arriving meanwhile are taken together, and their calls and bookings go out together: each
    * wake-up of an instance costs ~200 µs of CPU on a loaded machine whatever it does
    * (docs/BENCHMARKS.md), so fewer, fuller ones leave more CPU to the intake. Settlement is
@@ -52,6 +52,7 @@ export async function runFetchStage(options: FetchStageOptions): Promise<QueuedP
   const { queue, out, signal, holdings } = options;
   while (!signal.aborted) {
     let taken: QueuedPayment[];
+    let wanted: number;
     try {
       if (holdings.resyncWanted) {
         const released = await queue.releaseOrphans(holdings.raws);
@@ -59,7 +60,8 @@ export async function runFetchStage(options: FetchStageOptions): Promise<QueuedP
         if (released) info(`fetch: ${released} orphaned payments sent back to the queue`);
       }
       const room = Math.max(1, out.capacity - out.size);
-      taken = await queue.take(Math.min(options.batch, room));
+      wanted = Math.min(options.batch, room);
+      taken = await queue.take(wanted);
       if (taken.length === 0) {
         const one = await queue.waitTake(options.blocking, WAIT_SECONDS);
         taken = one ? [one] : [];
@@ -78,7 +80,9 @@ export async function runFetchStage(options: FetchStageOptions): Promise<QueuedP
         return taken.slice(i); // aborted (or closed): these never reached a worker
       }
     }
-    if (taken.length > 0 && taken.length < options.batch && options.pauseMs > 0) {
+    // Fewer than asked: the queue is empty now (a smaller ask, when the channel is nearly full, is
+    // backpressure, and the next take waits on the channel anyway).
+    if (taken.length > 0 && taken.length < wanted && options.pauseMs > 0) {
       await sleep(options.pauseMs, undefined, { signal }).catch(() => {});
     }
   }

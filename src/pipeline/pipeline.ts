@@ -26,7 +26,7 @@ export interface PipelineOptions {
   blocking: Redis;
   workers: number;
   fetchBatch: number;
-  /** Pause after a take that did not fill a batch, ms (fetch_stage.ts). */
+  /** Pause after a take that got fewer payments than it asked for, ms (fetch_stage.ts). */
   fetchPauseMs: number;
   persistBatch: number;
   channelCapacity: number;

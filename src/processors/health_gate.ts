@@ -127,16 +127,22 @@ export class HealthGate {
     this.#counters[ticket.processor][outcome.kind]++;
     const latency = now - ticket.startedAt;
     this.#options.onCall?.(ticket.processor, outcome, latency);
-    if (outcome.kind === "ambiguous") return;
-    const previous = view.latencyMs ?? latency;
-    view.latencyMs = previous + (latency > previous ? EWMA_UP : EWMA_DOWN) * (latency - previous);
-    view.latencyAt = now;
-    if (outcome.kind === "rejected") {
+    // An ambiguous call says nothing of the latency (it may have been cut short), but it is a
+    // failure: a processor that takes connections and drops them, answers garbage or times out
+    // would otherwise stay `ok` and bind every payment sent to it (settle.ts), until all the
+    // workers wait on it while the other processor is fine.
+    if (outcome.kind !== "ambiguous") {
+      const previous = view.latencyMs ?? latency;
+      view.latencyMs = previous +
+        (latency > previous ? EWMA_UP : EWMA_DOWN) * (latency - previous);
+      view.latencyAt = now;
+    }
+    if (outcome.kind === "rejected" || outcome.kind === "ambiguous") {
       view.consecutiveFailures++;
       const backoff = Math.min(MAX_TRIP_MS, FIRST_TRIP_MS * 2 ** (view.consecutiveFailures - 1));
       view.trippedUntil = Math.max(
         view.trippedUntil,
-        now + Math.max(backoff, outcome.retryAfterMs ?? 0),
+        now + Math.max(backoff, outcome.kind === "rejected" ? outcome.retryAfterMs ?? 0 : 0),
       );
     } else {
       view.consecutiveFailures = 0;

@@ -197,7 +197,10 @@ export class HttpPool {
    */
   constructor(origin: string, options: HttpPoolOptions = {}) {
     const url = new URL(origin);
-    if (url.protocol !== "http:" || url.pathname !== "/" || url.search || url.username) {
+    if (
+      url.protocol !== "http:" || url.pathname !== "/" || url.search || url.hash || url.username ||
+      url.password
+    ) {
       throw new TypeError(`expected an http://host[:port] origin, got ${origin}`);
     }
     this.#hostname = url.hostname.replace(/^\[(.*)\]$/, "$1");

@@ -292,9 +292,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const stop = () =>
     stopping ??= (async () => {
       // Intake first, then the instances (they drain to the processors), then the simulators.
+      // nginx stops gracefully on SIGQUIT (requests in progress are answered); its SIGTERM is the
+      // fast shutdown, which drops them — some already accepted by an instance.
       const stopRole = (role: Role, timeoutMs: number) =>
         Promise.all(
-          processes.filter((p) => roles.get(p) === role).map((p) => p.stop("SIGTERM", timeoutMs)),
+          processes.filter((p) => roles.get(p) === role).map((p) =>
+            p.stop(role === "lb" ? "SIGQUIT" : "SIGTERM", timeoutMs)
+          ),
         );
       await stopRole("lb", 5_000);
       await stopRole("api", 15_000);

@@ -95,6 +95,33 @@ Deno.test("fetch stage: full batches are taken back to back; only the partial on
   await done;
 });
 
+Deno.test("fetch stage: a take cut short by a nearly full channel does not pause", async () => {
+  const queue = new FakeQueue();
+  for (let n = 1; n <= 10; n++) queue.pending.push(payment(n));
+  const small = new Channel<QueuedPayment>(3);
+  const stop = new AbortController();
+  const done = runFetchStage({
+    queue: queue as unknown as PaymentQueue,
+    blocking: {} as Redis,
+    out: small,
+    batch: 32,
+    pauseMs: FOREVER_MS,
+    holdings: new Holdings(),
+    signal: stop.signal,
+  });
+  try {
+    const got: string[] = [];
+    // A pause here would stall the stage: the receive would time out instead of hanging.
+    for (let i = 0; i < 10; i++) {
+      got.push((await small.receive(AbortSignal.timeout(10_000))).value!.raw);
+    }
+    assert.equal(got.length, 10);
+  } finally {
+    stop.abort();
+  }
+  await done;
+});
+
 Deno.test("fetch stage: with pauseMs 0 it takes again at once", async () => {
   const queue = new FakeQueue();
   queue.pending.push(payment(1));

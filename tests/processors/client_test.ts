@@ -38,7 +38,17 @@ Deno.test("lookup finds a payment with the exact requestedAt it was sent with", 
 Deno.test("config: a processor URL must be a plain http://host[:port] origin", () => {
   const base = { INSTANCE_ID: "test-1" };
   for (const name of ["PROCESSOR_DEFAULT_URL", "PROCESSOR_FALLBACK_URL"]) {
-    for (const bad of ["https://x", "http://x/api", "http://x?a=1", "ftp://x", "not a url"]) {
+    for (
+      const bad of [
+        "https://x",
+        "http://x/api",
+        "http://x?a=1",
+        "http://x#f",
+        "http://u@x",
+        "ftp://x",
+        "not a url",
+      ]
+    ) {
       assert.throws(() => loadConfig({ ...base, [name]: bad }), (error: unknown) => {
         assert.ok(error instanceof ConfigError, `${name}=${bad}: ${error}`);
         assert.match(error.message, new RegExp(name));

@@ -60,6 +60,23 @@ Deno.test("definite failures trip a processor with a doubling back-off; a succes
   });
 });
 
+Deno.test("an ambiguous call trips its processor (new payments go to the other) without touching the latency", () => {
+  const { clock, gate } = clockedGate();
+  const answered = gate.begin("default");
+  clock.now += 20;
+  gate.end(answered, { kind: "confirmed" });
+  // A processor that takes the connection and drops it: each call ends at once, ambiguous.
+  gate.end(gate.begin("default"), { kind: "ambiguous", reason: "connection closed" });
+  assert.equal(gate.state().default.verdict, "tripped");
+  assert.equal(gate.state().default.view.latencyMs, 20);
+  assert.deepEqual(gate.decide(), { kind: "send", processor: "fallback", probe: false });
+  gate.end(gate.begin("default"), { kind: "ambiguous", reason: "status 502 from a gateway" });
+  assert.equal(gate.state().default.view.trippedUntil, clock.now + 100, "back-off doubles");
+  clock.now += 100;
+  gate.end(gate.begin("default"), { kind: "confirmed" });
+  assert.equal(gate.state().default.verdict, "ok");
+});
+
 Deno.test("latency: a slow-down is believed fast, a recovery slowly", () => {
   const { clock, gate } = clockedGate();
   const call = (ms: number) => {
