@@ -74,6 +74,7 @@ export class HealthGate {
       trippedUntil: 0,
       inFlight: 0,
       lastProbeAt: 0,
+      lastAmbiguousAt: 0,
     });
     this.#views = { default: view(), fallback: view() };
     const counters = () => ({ confirmed: 0, duplicate: 0, rejected: 0, ambiguous: 0, probes: 0 });
@@ -131,7 +132,8 @@ export class HealthGate {
     // failure: a processor that takes connections and drops them, answers garbage or times out
     // would otherwise stay `ok` and bind every payment sent to it (settle.ts), until all the
     // workers wait on it while the other processor is fine.
-    if (outcome.kind !== "ambiguous") {
+    if (outcome.kind === "ambiguous") view.lastAmbiguousAt = now;
+    else {
       const previous = view.latencyMs ?? latency;
       view.latencyMs = previous +
         (latency > previous ? EWMA_UP : EWMA_DOWN) * (latency - previous);

@@ -41,6 +41,18 @@ export interface ProcessorView {
   oldestInFlightAt?: number;
   /** When the last probe was sent; 0 if never. */
   lastProbeAt: number;
+  /** When the last call ended ambiguous (timeout, reset, unreadable answer); 0 if never. */
+  lastAmbiguousAt: number;
+}
+
+/**
+ * Whether the last word from a processor is an ambiguous call, with no success and no health
+ * report since. Every payment sent there would stay bound to it until it answers (RINHA.md §6.2),
+ * so none goes — not even a probe — until a health report (the poller's, which binds nothing)
+ * shows it answering again.
+ */
+export function droppingCalls(view: ProcessorView): boolean {
+  return view.lastAmbiguousAt > Math.max(view.lastSuccessAt, view.reported?.checkedAt ?? 0);
 }
 
 /**
@@ -87,7 +99,7 @@ export function expectedLatency(view: ProcessorView): number {
 export function judge(view: ProcessorView, now: number, options: PolicyOptions): Verdict {
   const reported = view.reported;
   if (reported?.failing && view.lastSuccessAt <= reported.checkedAt) return "failing";
-  if (now < view.trippedUntil) return "tripped";
+  if (now < view.trippedUntil || droppingCalls(view)) return "tripped";
   const expected = expectedLatency(view);
   if (expected > options.budgetMs) return "slow";
   const age = view.oldestInFlightAt === undefined ? 0 : now - view.oldestInFlightAt;
@@ -101,6 +113,7 @@ export function judge(view: ProcessorView, now: number, options: PolicyOptions):
 /** Whether a processor that is down may receive a probe now. */
 function probeable(view: ProcessorView, verdict: Verdict, now: number, options: PolicyOptions) {
   return (verdict === "failing" || verdict === "tripped") &&
+    !droppingCalls(view) &&
     (view.reported?.minResponseTime ?? 0) <= options.budgetMs &&
     view.inFlight === 0 &&
     now - view.lastProbeAt >= options.probeIntervalMs;

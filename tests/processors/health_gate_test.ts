@@ -65,6 +65,7 @@ Deno.test("an ambiguous call trips its processor (new payments go to the other) 
   const answered = gate.begin("default");
   clock.now += 20;
   gate.end(answered, { kind: "confirmed" });
+  clock.now += 1;
   // A processor that takes the connection and drops it: each call ends at once, ambiguous.
   gate.end(gate.begin("default"), { kind: "ambiguous", reason: "connection closed" });
   assert.equal(gate.state().default.verdict, "tripped");
@@ -72,7 +73,11 @@ Deno.test("an ambiguous call trips its processor (new payments go to the other) 
   assert.deepEqual(gate.decide(), { kind: "send", processor: "fallback", probe: false });
   gate.end(gate.begin("default"), { kind: "ambiguous", reason: "status 502 from a gateway" });
   assert.equal(gate.state().default.view.trippedUntil, clock.now + 100, "back-off doubles");
-  clock.now += 100;
+  clock.now += 1_000;
+  // The back-off is over, but nothing since says the processor answers: no payment, no probe.
+  assert.equal(gate.state().default.verdict, "tripped");
+  gate.report({ default: { failing: false, minResponseTime: 0, checkedAt: clock.now } });
+  assert.equal(gate.state().default.verdict, "ok", "a health report newer than the ambiguity");
   gate.end(gate.begin("default"), { kind: "confirmed" });
   assert.equal(gate.state().default.verdict, "ok");
 });

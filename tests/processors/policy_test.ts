@@ -25,6 +25,7 @@ function view(overrides: Partial<ProcessorView> = {}): ProcessorView {
     trippedUntil: 0,
     inFlight: 0,
     lastProbeAt: 0,
+    lastAmbiguousAt: 0,
     ...overrides,
   };
 }
@@ -140,6 +141,25 @@ const rows: {
     d: { ...healthy(2_000), inFlight: 1, oldestInFlightAt: NOW - 5 },
     f: { ...healthy(1_600), inFlight: 1, oldestInFlightAt: NOW - 5 },
     want: { kind: "hold", ms: 250 },
+  },
+  {
+    row:
+      "fallback's last call ambiguous, no report or success since, default failing → hold, no probe",
+    d: { ...healthy(0, true), lastProbeAt: NOW - 10 },
+    f: { consecutiveFailures: 1, trippedUntil: NOW - 1, lastAmbiguousAt: NOW - 500 },
+    want: { kind: "hold", ms: 250 },
+  },
+  {
+    row:
+      "a health report newer than the ambiguous call ends the ban: the fallback takes payments again",
+    d: { ...healthy(0, true), lastProbeAt: NOW - 10 },
+    f: {
+      ...healthy(),
+      consecutiveFailures: 1,
+      trippedUntil: NOW - 1,
+      lastAmbiguousAt: NOW - 2_000,
+    },
+    want: { kind: "send", processor: "fallback", probe: false },
   },
   {
     row: "default recovering after failures: one probe in flight, others → fallback",
