@@ -80,8 +80,8 @@ export async function runFetchStage(options: FetchStageOptions): Promise<QueuedP
         return taken.slice(i); // aborted (or closed): these never reached a worker
       }
     }
-    // Fewer than asked: the queue is empty now (a smaller ask, when the channel is nearly full, is
-    // backpressure, and the next take waits on the channel anyway).
+    // Fewer than asked: the queue ran empty. A take cut short by a nearly full channel got what it
+    // asked for, so it does not pause: the channel's backpressure paces it.
     if (taken.length > 0 && taken.length < wanted && options.pauseMs > 0) {
       await sleep(options.pauseMs, undefined, { signal }).catch(() => {});
     }

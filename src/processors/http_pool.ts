@@ -93,6 +93,7 @@ class Connection {
       if (this.#size > MAX_BODY_BYTES) {
         throw new Error(`response body over ${MAX_BODY_BYTES} bytes`);
       }
+      // A copy (not a view): the read buffer is reused by the next read.
       this.#chunks.push(Uint8Array.prototype.slice.call(chunk, offset, offset + length));
     };
     this.#parser[HTTPParser.kOnMessageComplete] = () => this.#complete();
