@@ -8,6 +8,7 @@
  * @module
  */
 import { parseRedisUrl } from "./store/redis_url.ts";
+import { parseOrigin } from "./processors/http_pool.ts";
 
 /** Where the HTTP server listens: a TCP port or a unix domain socket path. */
 export type Listen =
@@ -73,13 +74,7 @@ function url(env: Env, name: string, fallback: string): string {
   const raw = env[name] || fallback;
   try {
     // The processors speak plain HTTP/1.1 (RINHA.md §2); http_pool.ts connects to an origin.
-    const parsed = new URL(raw);
-    if (
-      parsed.protocol !== "http:" || parsed.pathname !== "/" || parsed.search || parsed.hash ||
-      parsed.username || parsed.password
-    ) {
-      throw new TypeError();
-    }
+    parseOrigin(raw);
   } catch {
     throw new ConfigError(`${name} must be an http://host[:port] origin, got "${raw}"`);
   }

@@ -182,6 +182,23 @@ class Connection {
   }
 }
 
+/**
+ * Parses `origin` as a plain `http://host[:port]` origin (a trailing `/` is allowed): the only
+ * form the pool connects to, and what config.ts accepts for the processors' URLs.
+ *
+ * @throws {TypeError} for another scheme, a path, query, fragment or user info, or no URL at all.
+ */
+export function parseOrigin(origin: string): URL {
+  const url = new URL(origin);
+  if (
+    url.protocol !== "http:" || url.pathname !== "/" || url.search || url.hash || url.username ||
+    url.password
+  ) {
+    throw new TypeError(`expected an http://host[:port] origin, got ${origin}`);
+  }
+  return url;
+}
+
 /** Keep-alive connections to one origin (`http://host:port`). */
 export class HttpPool {
   readonly #hostname: string;
@@ -197,13 +214,7 @@ export class HttpPool {
    * @throws {TypeError} if `origin` is not a plain `http://` origin.
    */
   constructor(origin: string, options: HttpPoolOptions = {}) {
-    const url = new URL(origin);
-    if (
-      url.protocol !== "http:" || url.pathname !== "/" || url.search || url.hash || url.username ||
-      url.password
-    ) {
-      throw new TypeError(`expected an http://host[:port] origin, got ${origin}`);
-    }
+    const url = parseOrigin(origin);
     this.#hostname = url.hostname.replace(/^\[(.*)\]$/, "$1");
     this.#port = Number(url.port || 80);
     this.#host = url.host;

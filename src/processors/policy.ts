@@ -51,7 +51,7 @@ export interface ProcessorView {
  * so none goes — not even a probe — until a health report (the poller's, which binds nothing)
  * shows it answering again.
  */
-export function droppingCalls(view: ProcessorView): boolean {
+function droppingCalls(view: ProcessorView): boolean {
   return view.lastAmbiguousAt > Math.max(view.lastSuccessAt, view.reported?.checkedAt ?? 0);
 }
 
