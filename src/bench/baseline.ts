@@ -1,8 +1,9 @@
 /**
- * The baseline stack: two no-op backends (noop_server.ts, one process each) behind the same load
- * balancer as the product — the repository's nginx.conf with its unix-socket upstreams when nginx
- * is installed (through src/stack/nginx.ts, like the local stack), or both sharing one TCP port
- * with SO_REUSEPORT otherwise.
+ * The baseline stack: two no-op backends (noop_server.ts, one process each, with the instances'
+ * V8 flags) behind the same load balancer as the product — the repository's nginx.conf with its
+ * unix-socket upstreams when nginx is installed (through src/stack/nginx.ts, like the local
+ * stack), or both sharing one TCP port with SO_REUSEPORT otherwise. With `intake`, the two
+ * backends are the intake floor instead (intake_handler.ts).
  *
  * @module
  */
@@ -10,6 +11,8 @@
 import { startNginx, upstreamSockets } from "../stack/nginx.ts";
 import { findExecutable, freePort, ManagedProcess } from "../stack/processes.ts";
 import { httpGet, type ProbeTarget } from "../stack/probe.ts";
+import { INSTANCE_V8_FLAGS } from "../stack/stack.ts";
+import { parseRedisUrl } from "../store/redis_url.ts";
 
 const REPO_ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname).replace(
   /\/$/,
@@ -25,6 +28,11 @@ export interface BaselineOptions {
   lb?: "auto" | "nginx" | "reuseport";
   /** Start deadline, ms. Default 20,000. */
   readyTimeoutMs?: number;
+  /**
+   * Run the intake floor (the product's real `POST /payments` into this Redis, nothing behind it)
+   * instead of the no-op handler. The caller deletes the keys under `prefix` afterwards.
+   */
+  intake?: { redisUrl: string; prefix: string };
 }
 
 /** A running baseline stack. */
@@ -32,6 +40,8 @@ export interface BaselineStack {
   url: string;
   lb: "nginx" | "reuseport";
   description: string;
+  /** Processes it started, by name (noop1/api1…, nginx), for resource sampling. */
+  processes: readonly ManagedProcess[];
   /** Stops exactly the processes it started and removes its run directory. */
   stop(): Promise<void>;
 }
@@ -80,6 +90,12 @@ export async function startBaselineStack(options: BaselineOptions = {}): Promise
   const runDir = await Deno.makeTempDir({ prefix: "rinha-baseline-" });
   await Deno.chmod(runDir, 0o755);
   const procs: ManagedProcess[] = [];
+  const intake = options.intake;
+  const intakeArgs = intake ? ["--redis-url", intake.redisUrl, "--prefix", intake.prefix] : [];
+  // Reaching Redis over a unix socket needs read/write permission on its path.
+  const redis = intake ? parseRedisUrl(intake.redisUrl).connect : undefined;
+  const redisPaths = redis?.transport === "unix" ? [redis.path] : [];
+  const what = intake ? "intake-floor" : "no-op";
   const stop = async () => {
     for (const p of [...procs].reverse()) await p.stop("SIGTERM", 5000);
     await Deno.remove(runDir, { recursive: true }).catch(() => {});
@@ -89,7 +105,7 @@ export async function startBaselineStack(options: BaselineOptions = {}): Promise
       new ManagedProcess({
         name,
         command: Deno.execPath(),
-        args: ["run", ...perms, NOOP, ...args, "--id", name],
+        args: ["run", INSTANCE_V8_FLAGS, ...perms, NOOP, ...args, ...intakeArgs, "--id", name],
         cwd: REPO_ROOT,
         output: "quiet",
       }),
@@ -104,14 +120,14 @@ export async function startBaselineStack(options: BaselineOptions = {}): Promise
         const path = `${runDir}/${name}`;
         spawn(name.replace(/\.sock$/, ""), ["--socket", path], [
           "--allow-net",
-          `--allow-read=${runDir}`,
-          `--allow-write=${runDir}`,
+          `--allow-read=${[runDir, ...redisPaths].join(",")}`,
+          `--allow-write=${[runDir, ...redisPaths].join(",")}`,
         ]);
       }
       for (const name of names) {
         const path = `${runDir}/${name}`;
         await waitFor(
-          `noop on ${path}`,
+          `${what} server on ${path}`,
           () => healthOk({ transport: "unix", path }),
           deadline,
           procs,
@@ -124,19 +140,29 @@ export async function startBaselineStack(options: BaselineOptions = {}): Promise
         url,
         lb: "nginx",
         description:
-          `baseline at ${url}: nginx (repo nginx.conf) → ${names.length} no-op instances over unix sockets`,
+          `baseline at ${url}: nginx (repo nginx.conf) → ${names.length} ${what} instances over unix sockets`,
+        processes: procs,
         stop,
       };
     }
     for (const id of ["noop1", "noop2"]) {
-      spawn(id, ["--port", String(port), "--reuse-port"], ["--allow-net"]);
+      const perms = redisPaths.length
+        ? [`--allow-read=${redisPaths[0]}`, `--allow-write=${redisPaths[0]}`]
+        : [];
+      // Deno 2.9: `Deno.serve({ reusePort: true })` is still behind --unstable-net.
+      spawn(id, ["--port", String(port), "--reuse-port"], [
+        "--unstable-net",
+        "--allow-net",
+        ...perms,
+      ]);
     }
-    await waitFor(`noop on :${port}`, () => healthOk(lbTarget), deadline, procs);
+    await waitFor(`${what} server on :${port}`, () => healthOk(lbTarget), deadline, procs);
     await new Promise((r) => setTimeout(r, 300)); // let the second listener bind too
     return {
       url,
       lb: "reuseport",
-      description: `baseline at ${url}: 2 no-op instances sharing the port (SO_REUSEPORT)`,
+      description: `baseline at ${url}: 2 ${what} instances sharing the port (SO_REUSEPORT)`,
+      processes: procs,
       stop,
     };
   } catch (e) {

@@ -6,7 +6,7 @@
  * deno task bench [--scenario final|preview] [--duration S] [--vus N] [--amount X]
  *                 [--faults official|random|none] [--seed N]
  *                 [--backend URL] [--pp-default URL] [--pp-fallback URL] [--token T]
- *                 [--stack [--redis-url URL]] [--baseline | --baseline-only]
+ *                 [--stack [--redis-url URL]] [--baseline | --baseline-only] [--floor noop|intake]
  *                 [--out results.json] [--report report.html] [--quiet]
  * ```
  *
@@ -18,9 +18,12 @@ import { type BaselineStack, startBaselineStack } from "./baseline.ts";
 import { ProgressLine } from "./progress.ts";
 import { randomFaultSchedule } from "./random_faults.ts";
 import { renderReport } from "./report.ts";
+import { formatMB, ResourceSampler, type ServiceProcess } from "./resources.ts";
 import { runBench, type RunResult } from "./run.ts";
 import { scaleScenario, type Scenario, scenarioByName } from "./scenario.ts";
+import type { ManagedProcess } from "../stack/processes.ts";
 import { closeRedis, connectRedis, scanKeys, send } from "../store/redis.ts";
+import { parseRedisUrl } from "../store/redis_url.ts";
 
 const USAGE = `usage: deno task bench [options]
   --scenario final|preview     which official test                                [final]
@@ -37,6 +40,8 @@ const USAGE = `usage: deno task bench [options]
   --redis-url URL              Redis of that stack                 [redis://127.0.0.1:6379]
   --baseline                   also run the same load against a no-op backend first
   --baseline-only              only the no-op baseline (no backend, no processors)
+  --floor noop|intake          what the baseline's backends do: noop = 202 at once; intake = the
+                               product's POST /payments into --redis-url, nothing behind it  [noop]
   --out FILE                   results JSON (official keys + details)
   --report FILE                self-contained HTML report
   --quiet                      no progress line`;
@@ -53,6 +58,8 @@ export interface BenchCliOptions {
   stack: boolean;
   redisUrl: string;
   baseline: "no" | "also" | "only";
+  /** What the baseline's backends do (baseline.ts): 202 at once, or the product's intake. */
+  floor: "noop" | "intake";
   out?: string;
   report?: string;
   quiet: boolean;
@@ -91,6 +98,7 @@ export function parseBenchArgs(args: string[]): BenchCliOptions {
       "redis-url": { type: "string", default: "redis://127.0.0.1:6379" },
       baseline: { type: "boolean", default: false },
       "baseline-only": { type: "boolean", default: false },
+      floor: { type: "string", default: "noop" },
       out: { type: "string" },
       report: { type: "string" },
       quiet: { type: "boolean", default: false },
@@ -116,6 +124,13 @@ export function parseBenchArgs(args: string[]): BenchCliOptions {
   } else if (faults === "none") {
     scenario.faults = [];
   }
+  const floor = values.floor as BenchCliOptions["floor"];
+  if (floor !== "noop" && floor !== "intake") {
+    throw new RangeError(`--floor must be noop or intake, got ${floor}`);
+  }
+  if (floor === "intake" && !values.baseline && !values["baseline-only"]) {
+    throw new RangeError(`--floor intake needs --baseline or --baseline-only`);
+  }
   for (const u of [values.backend!, values["pp-default"]!, values["pp-fallback"]!]) new URL(u);
   if (new URL(values.backend!).protocol !== "http:") {
     throw new TypeError(`--backend must be an http:// URL (the load generator speaks HTTP/1.1)`);
@@ -131,6 +146,7 @@ export function parseBenchArgs(args: string[]): BenchCliOptions {
     stack: values.stack!,
     redisUrl: values["redis-url"]!,
     baseline: values["baseline-only"] ? "only" : values.baseline ? "also" : "no",
+    floor,
     out: values.out,
     report: values.report,
     quiet: values.quiet!,
@@ -150,6 +166,10 @@ function describe(r: RunResult): string {
     `  POST p50 ${p.p50} / p90 ${p.p90} / p99 ${p.p99} / max ${p.max} ms; p99 of all expected ${r.latency.expected.p99} ms`,
     `  machine load average before/after ${r.machine.loadavgBefore[0] ?? "?"}/${
       r.machine.loadavgAfter[0] ?? "?"
+    }${
+      r.machine.cpu
+        ? `, CPU ${r.machine.cpu.busyCores} of ${r.machine.cpu.cores} cores busy (${r.machine.cpu.stealCores} stolen)`
+        : ""
     }; ` +
     `generator CPU ${r.generator.cpuPercentOfOneCore} % of one core, RSS ${
       (r.generator.rssBytes / 2 ** 20).toFixed(0)
@@ -167,6 +187,15 @@ function describe(r: RunResult): string {
     const a = r.audit;
     lines.push(
       `  audit: by both ${a.storedByBoth}, twice ${a.storedTwice}, accepted never stored ${a.acceptedNeverStored}, stored not accepted ${a.storedNotAccepted}`,
+    );
+  }
+  for (const s of r.resources ?? []) {
+    lines.push(
+      `  ${s.service}: CPU ${s.cpuSeconds.toFixed(1)} s, run-queue wait ${
+        s.runQueueWaitSeconds.toFixed(1)
+      } s, peak RSS ${formatMB(s.peakRssBytes)} (anon ${formatMB(s.peakAnonBytes)}, file ${
+        formatMB(s.peakFileBytes)
+      })`,
     );
   }
   if (r.aborted) lines.push(`  ABORTED: ${r.aborted}`);
@@ -207,23 +236,39 @@ export async function main(args: string[]): Promise<number> {
   let code = 0;
   if (opts.baseline !== "no") {
     let bstack: BaselineStack | undefined;
+    const floorPrefix = opts.floor === "intake"
+      ? `bench:floor:${crypto.randomUUID().slice(0, 8)}:`
+      : undefined;
     try {
-      bstack = await startBaselineStack();
+      bstack = await startBaselineStack(
+        floorPrefix ? { intake: { redisUrl: opts.redisUrl, prefix: floorPrefix } } : {},
+      );
       say(bstack.description);
-      baseline = await runBench({
-        scenario: { ...sc, faults: [] },
-        mode: "baseline",
-        label: "baseline",
-        backendUrl: bstack.url,
-        progress,
-        signal: ac.signal,
-      });
+      const backendUrl = bstack.url;
+      const services = await serviceProcesses(
+        bstack.processes,
+        floorPrefix ? opts.redisUrl : undefined,
+      );
+      baseline = await withResources(services, () =>
+        runBench({
+          scenario: { ...sc, faults: [] },
+          mode: "baseline",
+          label: floorPrefix ? "baseline (intake floor)" : "baseline",
+          backendUrl,
+          progress,
+          signal: ac.signal,
+        }));
       say(describe(baseline));
     } catch (e) {
       say(`baseline failed: ${(e as Error).message}`);
       code = 1;
     } finally {
       await bstack?.stop();
+      if (floorPrefix) {
+        await deletePrefix(opts.redisUrl, floorPrefix).catch((e) =>
+          say(`could not delete the floor's Redis keys ${floorPrefix}*: ${(e as Error).message}`)
+        );
+      }
     }
   }
 
@@ -234,6 +279,7 @@ export async function main(args: string[]): Promise<number> {
       fallbackUrl: string;
       stop(): Promise<void>;
       logs?(): string;
+      processes?: readonly ManagedProcess[];
     } | undefined;
     let stackPrefix: string | undefined;
     try {
@@ -257,17 +303,21 @@ export async function main(args: string[]): Promise<number> {
         say(started.description);
         urls = { backend: started.url, def: started.defaultUrl, fb: started.fallbackUrl };
       }
-      mainRun = await runBench({
-        scenario: sc,
-        mode: "full",
-        label: "backend",
-        backendUrl: urls.backend,
-        defaultUrl: urls.def,
-        fallbackUrl: urls.fb,
-        token: opts.token,
-        progress,
-        signal: ac.signal,
-      });
+      const services = stack?.processes
+        ? await serviceProcesses(stack.processes, opts.redisUrl)
+        : () => [];
+      mainRun = await withResources(services, () =>
+        runBench({
+          scenario: sc,
+          mode: "full",
+          label: "backend",
+          backendUrl: urls.backend,
+          defaultUrl: urls.def,
+          fallbackUrl: urls.fb,
+          token: opts.token,
+          progress,
+          signal: ac.signal,
+        }));
       say(describe(mainRun));
       if (mainRun.aborted) code = 1;
     } catch (e) {
@@ -286,7 +336,7 @@ export async function main(args: string[]): Promise<number> {
 
   if (baseline && mainRun && baseline.latency.expected.p99 > 0) {
     say(
-      `p99 ours / baseline: ${mainRun.latency.expected.p99} / ${baseline.latency.expected.p99} ms = ×${
+      `p99 ours / ${baseline.label}: ${mainRun.latency.expected.p99} / ${baseline.latency.expected.p99} ms = ×${
         (mainRun.latency.expected.p99 / baseline.latency.expected.p99).toFixed(2)
       }`,
     );
@@ -297,7 +347,7 @@ export async function main(args: string[]): Promise<number> {
       ...(official ?? {}),
       bench: mainRun ? details : undefined,
       baseline,
-      options: { faults: opts.faults, seed: opts.seed, args },
+      options: { faults: opts.faults, seed: opts.seed, floor: opts.floor, args },
     };
     await Deno.writeTextFile(opts.out, JSON.stringify(doc, null, 2));
     say(`results written to ${opts.out}`);
@@ -325,6 +375,58 @@ export async function main(args: string[]): Promise<number> {
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));
+
+/**
+ * The processes to sample: the children a stack started (by name: api1, nginx, pp-default…) and,
+ * when `redisUrl` is given and local (unix socket or loopback), the Redis server found by its
+ * `INFO server` process_id — on a shared server its figures include the other clients' work.
+ */
+async function serviceProcesses(
+  children: readonly ManagedProcess[],
+  redisUrl?: string,
+): Promise<() => ServiceProcess[]> {
+  let redisPid: number | undefined;
+  const endpoint = redisUrl ? parseRedisUrl(redisUrl).connect : undefined;
+  const local = endpoint?.transport === "unix" ||
+    ["127.0.0.1", "localhost", "::1", "[::1]"].includes(
+      (endpoint as Deno.ConnectOptions | undefined)?.hostname ?? "",
+    );
+  if (redisUrl && local) {
+    const redis = await connectRedis(redisUrl, { name: "bench-resources" });
+    try {
+      const info = String(await send(redis, ["INFO", "server"]));
+      redisPid = Number(info.match(/^process_id:(\d+)/m)?.[1]) || undefined;
+    } finally {
+      await closeRedis(redis);
+    }
+  }
+  return () => [
+    ...children.filter((p) => !p.exited).map((p) => ({ service: p.name, pid: p.pid })),
+    ...(redisPid ? [{ service: "redis", pid: redisPid }] : []),
+  ];
+}
+
+/** Runs `run` while sampling `processes` (resources.ts) and attaches the figures to its result. */
+async function withResources(
+  processes: () => readonly ServiceProcess[],
+  run: () => Promise<RunResult>,
+): Promise<RunResult> {
+  const sampler = new ResourceSampler({ processes });
+  if (Deno.build.os === "linux" && !ResourceSampler.available()) {
+    // Deno 2.9 reads /proc only with --allow-all (the bench task has it).
+    say("resources not sampled: /proc is not readable (run the bench with -A)");
+  }
+  sampler.start();
+  try {
+    const result = await run();
+    const resources = sampler.stop();
+    if (resources.length) result.resources = resources;
+    if (sampler.error) say(`resource sampling stopped: ${sampler.error}`);
+    return result;
+  } finally {
+    sampler.stop();
+  }
+}
 
 /** Deletes the keys a `--stack` run left under its own prefix. */
 async function deletePrefix(redisUrl: string, prefix: string): Promise<void> {

@@ -10,6 +10,9 @@
  * deno run --allow-net src/bench/noop_server.ts --port 9999 --reuse-port
  * ```
  *
+ * With `--redis-url URL --prefix P` it is the intake floor instead (intake_handler.ts): the
+ * product's real `POST /payments`, acknowledged by Redis before the 202, and nothing behind it.
+ *
  * @module
  */
 
@@ -26,6 +29,8 @@ export interface NoopServerOptions {
   listen: NoopListen;
   /** Name reported by `GET /healthcheck` as `instanceId`. */
   instanceId?: string;
+  /** Serve this handler instead of the no-op one (the intake floor, intake_handler.ts). */
+  handler?: (request: Request) => Response | Promise<Response>;
   signal?: AbortSignal;
 }
 
@@ -48,7 +53,7 @@ export function noopHandler(instanceId: string): (req: Request) => Response | Pr
 
 /** Starts the no-op backend in this process. */
 export function startNoopServer(options: NoopServerOptions): Deno.HttpServer {
-  const handler = noopHandler(options.instanceId ?? "noop");
+  const handler = options.handler ?? noopHandler(options.instanceId ?? "noop");
   const common = { signal: options.signal, onListen: () => {} };
   if ("path" in options.listen) {
     return Deno.serve({ ...common, transport: "unix", path: options.listen.path }, handler);
@@ -70,10 +75,18 @@ if (import.meta.main) {
   const socket = value("--socket");
   const port = value("--port");
   const id = value("--id") ?? "noop";
-  if (!socket && !port) {
-    console.error("usage: noop_server.ts (--socket PATH | --port N [--reuse-port]) [--id NAME]");
+  const redisUrl = value("--redis-url");
+  const prefix = value("--prefix");
+  if ((!socket && !port) || (redisUrl === undefined) !== (prefix === undefined)) {
+    console.error(
+      "usage: noop_server.ts (--socket PATH | --port N [--reuse-port]) [--id NAME]\n" +
+        "                      [--redis-url URL --prefix P]",
+    );
     Deno.exit(2);
   }
+  const intake = redisUrl
+    ? await (await import("./intake_handler.ts")).startIntakeHandler(redisUrl, prefix!, id)
+    : undefined;
   if (socket) await Deno.remove(socket).catch(() => {});
   const ac = new AbortController();
   const stop = () => ac.abort();
@@ -84,8 +97,11 @@ if (import.meta.main) {
       ? { path: socket }
       : { port: Number(port), hostname: "127.0.0.1", reusePort: args.includes("--reuse-port") },
     instanceId: id,
+    handler: intake?.handler,
     signal: ac.signal,
   });
-  console.log(`noop ${id} listening on ${socket ?? `127.0.0.1:${port}`}`);
+  const kind = intake ? "intake floor" : "noop";
+  console.log(`${kind} ${id} listening on ${socket ?? `127.0.0.1:${port}`}`);
   await server.finished;
+  await intake?.close();
 }

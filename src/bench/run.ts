@@ -13,6 +13,12 @@
  * @module
  */
 
+import {
+  machineCpuBetween,
+  type MachineCpuTimes,
+  readMachineCpu,
+  type ServiceResources,
+} from "./resources.ts";
 import process from "node:process";
 import { auditExactlyOnce, type AuditResult } from "./audit.ts";
 import {
@@ -96,8 +102,22 @@ export interface RunResult {
     share: SharePoint[];
   };
   audit?: AuditResult | { available: false; reason: string };
+  /**
+   * CPU, peak memory and run-queue wait of each service of the backend during the run (set-up,
+   * load, teardown)
+   * (resources.ts; set by main.ts when it started the backend, absent without /proc).
+   */
+  resources?: ServiceResources[];
   /** 1/5/15-minute load averages of the machine before and after the load (noise indicator). */
-  machine: { loadavgBefore: number[]; loadavgAfter: number[] };
+  machine: {
+    loadavgBefore: number[];
+    loadavgAfter: number[];
+    /**
+     * Average cores busy (every process of the machine) and stolen by the hypervisor during the
+     * load, out of `cores` (resources.ts; absent without /proc).
+     */
+    cpu?: { cores: number; busyCores: number; stealCores: number };
+  };
   /** The load generator's own cost over the load phase. */
   generator: {
     cpuUserMs: number;
@@ -180,6 +200,7 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
 
   // ---- the scenarios
   const loadavgBefore = loadavg();
+  const machineCpuBefore = readMachineCpu();
   const loopLag = new LatencyHistogram({ precisionBits: 7 });
   const startedAt = performance.now();
   const loadStartWall = Date.now();
@@ -294,6 +315,7 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
   }
   const cpu = process.cpuUsage(cpu0);
   const loadavgAfter = loadavg();
+  const machineCpu = machineCpuDuring(machineCpuBefore);
   const loadMs = loadEnd - startedAt;
 
   // ---- teardown (rinha-final.js `teardown`)
@@ -395,7 +417,7 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
     ...(totals ? { processors: totals, backendTotals } : {}),
     timeseries: { windows: metrics.windows, backlog, share },
     ...(audit ? { audit } : {}),
-    machine: { loadavgBefore, loadavgAfter },
+    machine: { loadavgBefore, loadavgAfter, ...(machineCpu ? { cpu: machineCpu } : {}) },
     generator: {
       cpuUserMs: Math.round(cpu.user / 1000),
       cpuSystemMs: Math.round(cpu.system / 1000),
@@ -405,6 +427,13 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
       loopLagMaxMs: round3(loopLag.max),
     },
   };
+}
+
+function machineCpuDuring(before: MachineCpuTimes | undefined) {
+  const after = readMachineCpu();
+  if (!before || !after) return undefined;
+  const cores = navigator.hardwareConcurrency;
+  return { cores, ...machineCpuBetween(before, after, cores) };
 }
 
 function loadavg(): number[] {

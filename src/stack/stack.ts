@@ -93,16 +93,13 @@ const REPO_ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname
 );
 const LOCALHOST = "127.0.0.1";
 /**
- * Flags of an instance, as in the Dockerfile and the `start` task; the filesystem is limited to
- * the run directory (the sockets). The V8 flags bound the heap: without them an instance reached
- * 152 MB RSS under the final test's peak load, with them 81 MB (docs/BENCHMARKS.md).
+ * The V8 flags of an instance, as in the Dockerfile and the `start` task: they bound the heap
+ * (without them an instance reached 152 MB RSS under the final test's peak load, with them 81 MB,
+ * docs/BENCHMARKS.md). The bench's baseline servers run with them too, so memory compares.
  */
-const INSTANCE_FLAGS = [
-  "--allow-net",
-  "--allow-env",
-  "--allow-sys=hostname",
-  "--v8-flags=--max-semi-space-size=2,--max-old-space-size=64",
-];
+export const INSTANCE_V8_FLAGS = "--v8-flags=--max-semi-space-size=2,--max-old-space-size=64";
+/** Flags of an instance; the filesystem is limited to the run directory (the sockets). */
+const INSTANCE_FLAGS = ["--allow-net", "--allow-env", "--allow-sys=hostname", INSTANCE_V8_FLAGS];
 const SIMULATOR_FLAGS = ["--allow-net"];
 const PROBE_TIMEOUT_MS = 1_000;
 const POLL_MS = 100;

@@ -12,6 +12,7 @@ Deno.test("cli: defaults are the official final test", () => {
   assert.equal(o.ppFallback, "http://127.0.0.1:8002");
   assert.equal(o.token, "123");
   assert.equal(o.baseline, "no");
+  assert.equal(o.floor, "noop");
   assert.equal(o.stack, false);
 });
 
@@ -30,6 +31,7 @@ Deno.test("cli: --duration compresses, --vus/--amount override, faults choices",
   const p = parseBenchArgs(["--scenario", "preview", "--baseline-only"]);
   assert.equal(p.scenario.maxVus, 550);
   assert.equal(p.baseline, "only");
+  assert.equal(parseBenchArgs(["--baseline", "--floor", "intake"]).floor, "intake");
 });
 
 Deno.test("cli: bad options are rejected", () => {
@@ -40,4 +42,6 @@ Deno.test("cli: bad options are rejected", () => {
   assert.throws(() => parseBenchArgs(["--backend", "not a url"]), TypeError);
   assert.throws(() => parseBenchArgs(["--backend", "https://x"]), TypeError);
   assert.throws(() => parseBenchArgs(["--nope"]));
+  assert.throws(() => parseBenchArgs(["--baseline", "--floor", "half"]), RangeError);
+  assert.throws(() => parseBenchArgs(["--floor", "intake"]), /needs --baseline/);
 });

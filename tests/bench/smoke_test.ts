@@ -7,6 +7,7 @@
  * redis-server is not installed.
  */
 import assert from "node:assert/strict";
+import { findExecutable } from "../../src/stack/processes.ts";
 import { PrivateRedis } from "../support/cluster.ts";
 
 const ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
@@ -29,12 +30,7 @@ Deno.test({
       const run = await new Deno.Command(Deno.execPath(), {
         args: [
           "run",
-          "--allow-net",
-          "--allow-env",
-          "--allow-read",
-          "--allow-write",
-          "--allow-run",
-          "--allow-sys",
+          "-A", // as the bench task: Deno reads /proc (resources.ts) only with --allow-all
           `${ROOT}src/bench/main.ts`,
           "--stack",
           "--redis-url",
@@ -88,6 +84,18 @@ Deno.test({
       assert.ok(b.timeseries.share.length >= 17);
       assert.equal(typeof b.generator.cpuPercentOfOneCore, "number");
       assert.ok(b.audit, "audit section present");
+      if (Deno.build.os === "linux") {
+        // Every service of the stack, nginx with its worker, the private Redis by its pid.
+        const services = b.resources.map((x: { service: string }) => x.service).sort();
+        const lb = findExecutable("nginx") ? ["nginx"] : [];
+        assert.deepEqual(services, ["api1", "api2", ...lb, "pp-default", "pp-fallback", "redis"]);
+        for (const x of b.resources) {
+          assert.ok(x.peakRssBytes > 1e6 && x.cpuSeconds >= 0, JSON.stringify(x));
+        }
+        const api1 = b.resources.find((x: { service: string }) => x.service === "api1");
+        assert.ok(api1.cpuSeconds > 0, "api1 did work");
+        assert.match(stderr, /api1: CPU [\d.]+ s, run-queue wait [\d.]+ s, peak RSS [\d.]+ MB/);
+      }
       const html = await Deno.readTextFile(report);
       assert.match(html, /id="chart-share"/);
       console.log(
