@@ -100,7 +100,8 @@ const LOCALHOST = "127.0.0.1";
 export const INSTANCE_V8_FLAGS = "--v8-flags=--max-semi-space-size=2,--max-old-space-size=64";
 /** Flags of an instance; the filesystem is limited to the run directory (the sockets). */
 const INSTANCE_FLAGS = ["--allow-net", "--allow-env", "--allow-sys=hostname", INSTANCE_V8_FLAGS];
-const SIMULATOR_FLAGS = ["--allow-net"];
+/** As the `processor` task: a request's signal aborts only when its client leaves, not on success. */
+const SIMULATOR_FLAGS = ["--allow-net", "--unstable-no-legacy-abort"];
 const PROBE_TIMEOUT_MS = 1_000;
 const POLL_MS = 100;
 

@@ -45,6 +45,7 @@ Deno.test("a heartbeat lapse restarts the pipeline and nothing is lost or double
             body: JSON.stringify({ correlationId, amount: 20.05 }),
           });
           assert.equal(response.status, 202);
+          await response.body?.cancel();
         }),
       );
     }
