@@ -11,6 +11,7 @@
  */
 
 import { faultPhases } from "./faults.ts";
+import { formatMB } from "./resources.ts";
 import type { RunResult } from "./run.ts";
 
 /** What the report shows. */
@@ -101,6 +102,25 @@ function summaryTable(input: ReportInput): string {
         `${r.machine.loadavgBefore[0] ?? "?"} / ${r.machine.loadavgAfter[0] ?? "?"}`,
       ),
     );
+    const cpu = r.machine.cpu;
+    if (cpu) {
+      rows.push(
+        row(
+          `${r.label}: machine cores busy (stolen)`,
+          `${fmt(cpu.busyCores)} (${fmt(cpu.stealCores)}) of ${cpu.cores}`,
+        ),
+      );
+    }
+    for (const x of r.resources ?? []) {
+      rows.push(
+        row(
+          `${r.label}: ${x.service}`,
+          `CPU ${fmt(x.cpuSeconds, 1)} s, run-queue wait ${fmt(x.runQueueWaitSeconds, 1)} s, ` +
+            `peak RSS ${formatMB(x.peakRssBytes)} (anon ${formatMB(x.peakAnonBytes)}, ` +
+            `file ${formatMB(x.peakFileBytes)})`,
+        ),
+      );
+    }
     if (r.aborted) rows.push(row(`${r.label}: aborted`, esc(r.aborted)));
   }
   if (m && b && b.latency.expected.p99 > 0) {

@@ -70,7 +70,20 @@ export function fakeRun(label = "backend", mode: "full" | "baseline" = "full"): 
       share: windows.map((w) => ({ t: w.t, len: 1000, default: w.ok * 0.7, fallback: w.ok * 0.3 })),
     },
     audit: { available: false, reason: "fixture </script><script>alert(1)</script>" },
-    machine: { loadavgBefore: [0.1, 0.2, 0.3], loadavgAfter: [0.9, 0.5, 0.4] },
+    machine: {
+      loadavgBefore: [0.1, 0.2, 0.3],
+      loadavgAfter: [0.9, 0.5, 0.4],
+      cpu: { cores: 2, busyCores: 0.45, stealCores: 0.08 },
+    },
+    resources: [{
+      service: "api1<b>",
+      processes: 1,
+      cpuSeconds: 5.5,
+      runQueueWaitSeconds: 3.7,
+      peakRssBytes: 81.5e6,
+      peakAnonBytes: 34.5e6,
+      peakFileBytes: 47e6,
+    }],
     generator: {
       cpuUserMs: 4000,
       cpuSystemMs: 1000,

@@ -18,6 +18,12 @@ Deno.test("report: self-contained HTML (no http(s) src/href, no external resourc
   assert.equal(parsed.main.windows.length, 60);
   assert.equal(parsed.baseline.windows.length, 60);
   assert.match(html, /p99 ours \/ baseline/);
+  // Per-service resources and the machine's CPU, with service names escaped.
+  assert.match(
+    html,
+    /api1&#60;b&#62;<\/th><td>CPU 5\.5 s, run-queue wait 3\.7 s, peak RSS 81\.5 MB \(anon 34\.5 MB, file 47\.0 MB\)/,
+  );
+  assert.match(html, /machine cores busy \(stolen\)<\/th><td>0\.45 \(0\.08\) of 2/);
 });
 
 Deno.test("report: a baseline-only report", () => {
