@@ -31,9 +31,9 @@ export interface ServiceResources {
   cpuSeconds: number;
   /** Largest VmRSS of a single process, in bytes (not a sum over processes). */
   peakRssBytes: number;
-  /** Largest RssAnon (private heap, stacks, buffers) of a single process, in bytes. */
+  /** RssAnon (private heap, stacks, buffers) of that process in that same sample, bytes. */
   peakAnonBytes: number;
-  /** Largest RssFile (pages mapped from files, e.g. the executable) of a single process, in bytes. */
+  /** RssFile (pages mapped from files, e.g. the executable) of that process in that sample, bytes. */
   peakFileBytes: number;
   /**
    * Time the main threads (the event loops) were runnable but waiting for a CPU, summed over its
@@ -108,6 +108,8 @@ export function parseSchedstatWaitNs(text: string): number {
 
 /** Cumulative CPU time of the whole machine, in clock ticks (the `cpu` line of /proc/stat). */
 export interface MachineCpuTimes {
+  /** Online CPUs (`cpuN` lines): the machine's, whatever this process's affinity. */
+  cores: number;
   /** user + nice + system + irq + softirq (guest time is inside user). */
   busy: number;
   /** Time the hypervisor ran something else while this machine wanted the CPU. */
@@ -122,29 +124,33 @@ export interface MachineCpuTimes {
  */
 export function readMachineCpu(procRoot = "/proc"): MachineCpuTimes | undefined {
   try {
-    const line = Deno.readTextFileSync(`${procRoot}/stat`).split("\n")[0];
+    const lines = Deno.readTextFileSync(`${procRoot}/stat`).split("\n");
+    const line = lines[0];
+    const cores = lines.filter((l) => /^cpu\d+ /.test(l)).length;
     const [user, nice, system, idle, iowait, irq, softirq, steal] = line.split(/\s+/).slice(1, 9)
       .map(Number);
     const busy = user + nice + system + irq + softirq;
     const total = busy + idle + iowait + steal;
-    return Number.isFinite(total) && line.startsWith("cpu ") ? { busy, steal, total } : undefined;
+    return Number.isFinite(total) && line.startsWith("cpu ") && cores > 0
+      ? { cores, busy, steal, total }
+      : undefined;
   } catch {
     return undefined;
   }
 }
 
 /**
- * Cores busy and cores stolen on average between two readings, 2 decimals: e.g. 0.71 of the 2
- * cores of `cores` busy with our processes and everything else, 0.05 taken by the hypervisor.
+ * Cores busy and cores stolen on average between two readings, 2 decimals: e.g. 0.71 of the
+ * machine's 2 cores busy with our processes and everything else, 0.05 taken by the hypervisor.
  */
 export function machineCpuBetween(
   before: MachineCpuTimes,
   after: MachineCpuTimes,
-  cores: number,
-): { busyCores: number; stealCores: number } {
+): { cores: number; busyCores: number; stealCores: number } {
   const total = after.total - before.total;
-  const share = (x: number) => total > 0 ? Math.round((x / total) * cores * 100) / 100 : 0;
+  const share = (x: number) => total > 0 ? Math.round((x / total) * after.cores * 100) / 100 : 0;
   return {
+    cores: after.cores,
     busyCores: share(after.busy - before.busy),
     stealCores: share(after.steal - before.steal),
   };
@@ -284,9 +290,12 @@ export class ResourceSampler {
     if (last !== undefined && ticks >= last) s.cpuTicks += ticks - last;
     s.lastTicks.set(pid, ticks);
     const mem = parseStatusMemory(status);
-    s.peakRss = Math.max(s.peakRss, mem.rssBytes);
-    s.peakAnon = Math.max(s.peakAnon, mem.anonBytes);
-    s.peakFile = Math.max(s.peakFile, mem.fileBytes);
+    if (mem.rssBytes > s.peakRss) {
+      // The split of the peak itself, so that anon + file add up to the RSS reported.
+      s.peakRss = mem.rssBytes;
+      s.peakAnon = mem.anonBytes;
+      s.peakFile = mem.fileBytes;
+    }
   }
 
   /**

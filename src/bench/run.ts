@@ -432,8 +432,7 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
 function machineCpuDuring(before: MachineCpuTimes | undefined) {
   const after = readMachineCpu();
   if (!before || !after) return undefined;
-  const cores = navigator.hardwareConcurrency;
-  return { cores, ...machineCpuBetween(before, after, cores) };
+  return machineCpuBetween(before, after);
 }
 
 function loadavg(): number[] {

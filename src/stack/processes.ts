@@ -26,6 +26,9 @@ export interface ManagedProcessOptions {
 
 const encoder = new TextEncoder();
 
+/** How long the output of an exited child is still read, ms. */
+const PUMP_DRAIN_MS = 2_000;
+
 /**
  * One child process this stack started. Never signals anything but its own pid.
  */
@@ -41,6 +44,8 @@ export class ManagedProcess {
   #exited = false;
   #stopping = false;
   #pumps: Promise<void>[];
+  /** Cancels the output pumps (a grandchild may hold the pipes open after the child exited). */
+  #pumpsAbort = new AbortController();
 
   /**
    * Spawns the process at once.
@@ -62,7 +67,19 @@ export class ManagedProcess {
     this.#pumps = [this.#pump(this.#child.stdout), this.#pump(this.#child.stderr)];
     this.status = this.#child.status.then(async (status) => {
       this.#exited = true;
-      await Promise.allSettled(this.#pumps);
+      // An orphaned grandchild (e.g. an nginx worker whose master was killed) can keep the pipes
+      // open: read what is left for a moment, then stop reading rather than wait for it.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const drained = await Promise.race([
+        Promise.allSettled(this.#pumps).then(() => true),
+        new Promise<boolean>((resolve) => timer = setTimeout(() => resolve(false), PUMP_DRAIN_MS)),
+      ]);
+      clearTimeout(timer);
+      if (!drained) {
+        this.#line(`output still open ${PUMP_DRAIN_MS} ms after the exit: no longer read`);
+        this.#pumpsAbort.abort();
+        await Promise.allSettled(this.#pumps);
+      }
       return status;
     });
   }
@@ -128,7 +145,8 @@ export class ManagedProcess {
   async #pump(stream: ReadableStream<Uint8Array>): Promise<void> {
     let pending = "";
     try {
-      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      const text = stream.pipeThrough(new TextDecoderStream(), { signal: this.#pumpsAbort.signal });
+      for await (const chunk of text) {
         pending += chunk;
         let newline: number;
         while ((newline = pending.indexOf("\n")) >= 0) {
