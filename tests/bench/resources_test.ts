@@ -73,6 +73,16 @@ class FakeProc {
     Deno.writeTextFileSync(`${this.root}/${pid}/task/${pid}/children`, children.join(" ") + " ");
   }
 
+  /** Runs `fn` with a fresh fake root, removed afterwards. */
+  static async use(fn: (proc: FakeProc) => void | Promise<void>): Promise<void> {
+    const proc = await FakeProc.create();
+    try {
+      await fn(proc);
+    } finally {
+      await proc.cleanup();
+    }
+  }
+
   kill(pid: number): void {
     Deno.removeSync(`${this.root}/${pid}`, { recursive: true });
   }
@@ -139,8 +149,7 @@ Deno.test("resources: parseStatusMemory reads VmRSS, RssAnon, RssFile in bytes",
 });
 
 Deno.test("resources: sampler aggregates CPU deltas and per-process peaks per service", async () => {
-  const proc = await FakeProc.create();
-  try {
+  await FakeProc.use((proc) => {
     let list: ServiceProcess[] = [{ service: "api", pid: 10 }, { service: "redis", pid: 20 }];
     const sampler = new ResourceSampler({ processes: () => list, procRoot: proc.root });
 
@@ -198,14 +207,11 @@ Deno.test("resources: sampler aggregates CPU deltas and per-process peaks per se
     // stop() is idempotent: no further sample.
     proc.set(20, 9000, 9000, 500, 400);
     assert.deepEqual(sampler.stop(), got);
-  } finally {
-    await proc.cleanup();
-  }
+  });
 });
 
 Deno.test("resources: a listed process's children count in its service (nginx workers)", async () => {
-  const proc = await FakeProc.create();
-  try {
+  await FakeProc.use((proc) => {
     const sampler = new ResourceSampler({
       processes: () => [{ service: "nginx", pid: 30 }],
       procRoot: proc.root,
@@ -222,14 +228,11 @@ Deno.test("resources: a listed process's children count in its service (nginx wo
     assert.equal(nginx.cpuSeconds, 3); // the worker's 300 ticks
     assert.equal(nginx.peakRssBytes, 12 * MB);
     assert.equal(nginx.runQueueWaitSeconds, 0.3);
-  } finally {
-    await proc.cleanup();
-  }
+  });
 });
 
 Deno.test("resources: a reused pid restarts from its new counter; custom ticksPerSecond", async () => {
-  const proc = await FakeProc.create();
-  try {
+  await FakeProc.use((proc) => {
     const sampler = new ResourceSampler({
       processes: () => [{ service: "api", pid: 10 }],
       procRoot: proc.root,
@@ -241,14 +244,11 @@ Deno.test("resources: a reused pid restarts from its new counter; custom ticksPe
     sampler.sampleNow();
     proc.set(10, 10, 1, 1, 1);
     assert.equal(sampler.stop()[0].cpuSeconds, 0.008);
-  } finally {
-    await proc.cleanup();
-  }
+  });
 });
 
 Deno.test("resources: a service never readable is listed with zeros; read errors are kept", async () => {
-  const proc = await FakeProc.create();
-  try {
+  await FakeProc.use((proc) => {
     const sampler = new ResourceSampler({
       processes: () => [{ service: "gone", pid: 99 }, { service: "bad", pid: 12 }],
       procRoot: proc.root,
@@ -262,9 +262,7 @@ Deno.test("resources: a service never readable is listed with zeros; read errors
       ["gone", 0, 0],
       ["bad", 0, 0],
     ]);
-  } finally {
-    await proc.cleanup();
-  }
+  });
 });
 
 Deno.test("resources: without /proc, start does nothing and stop returns []", () => {
@@ -289,8 +287,7 @@ Deno.test({
   name: "resources: start samples at once, then on a timer until the signal aborts",
   ...sanitize,
   async fn() {
-    const proc = await FakeProc.create();
-    try {
+    await FakeProc.use(async (proc) => {
       proc.set(10, 0, 0, 1, 1);
       let calls = 0;
       let reached: () => void = () => {};
@@ -323,9 +320,7 @@ Deno.test({
       });
       slow.start();
       assert.deepEqual(slow.stop(), []);
-    } finally {
-      await proc.cleanup();
-    }
+    });
   },
 });
 
