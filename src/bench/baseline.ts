@@ -9,7 +9,7 @@
  */
 
 import { startNginx, upstreamSockets } from "../stack/nginx.ts";
-import { findExecutable, freePort, ManagedProcess } from "../stack/processes.ts";
+import { fileAccessFlags, findExecutable, freePort, ManagedProcess } from "../stack/processes.ts";
 import { httpGet, type ProbeTarget } from "../stack/probe.ts";
 import { INSTANCE_V8_FLAGS } from "../stack/stack.ts";
 import { parseRedisUrl } from "../store/redis_url.ts";
@@ -120,8 +120,7 @@ export async function startBaselineStack(options: BaselineOptions = {}): Promise
         const path = `${runDir}/${name}`;
         spawn(name.replace(/\.sock$/, ""), ["--socket", path], [
           "--allow-net",
-          `--allow-read=${[runDir, ...redisPaths].join(",")}`,
-          `--allow-write=${[runDir, ...redisPaths].join(",")}`,
+          ...fileAccessFlags([runDir, ...redisPaths]),
         ]);
       }
       for (const name of names) {
@@ -146,14 +145,11 @@ export async function startBaselineStack(options: BaselineOptions = {}): Promise
       };
     }
     for (const id of ["noop1", "noop2"]) {
-      const perms = redisPaths.length
-        ? [`--allow-read=${redisPaths[0]}`, `--allow-write=${redisPaths[0]}`]
-        : [];
       // Deno 2.9: `Deno.serve({ reusePort: true })` is still behind --unstable-net.
       spawn(id, ["--port", String(port), "--reuse-port"], [
         "--unstable-net",
         "--allow-net",
-        ...perms,
+        ...fileAccessFlags(redisPaths),
       ]);
     }
     await waitFor(`${what} server on :${port}`, () => healthOk(lbTarget), deadline, procs);

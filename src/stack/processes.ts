@@ -167,6 +167,16 @@ export class ManagedProcess {
 }
 
 /**
+ * Deno's read and write permissions on `paths` (a run directory, a unix socket: connecting to one
+ * needs both); no flag when there is no path.
+ */
+export function fileAccessFlags(paths: readonly string[]): string[] {
+  return paths.length
+    ? [`--allow-read=${paths.join(",")}`, `--allow-write=${paths.join(",")}`]
+    : [];
+}
+
+/**
  * Finds an executable on PATH (and in the sbin directories, where Debian puts nginx).
  *
  * @returns its absolute path, or `undefined` when there is none.

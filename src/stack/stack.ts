@@ -13,7 +13,13 @@
 import { Cgroups, processTree } from "./cgroups.ts";
 import { readComposeLimits, type ServiceLimits } from "./compose_limits.ts";
 import { startNginx, upstreamSockets } from "./nginx.ts";
-import { findExecutable, freePort, ManagedProcess, type OutputMode } from "./processes.ts";
+import {
+  fileAccessFlags,
+  findExecutable,
+  freePort,
+  ManagedProcess,
+  type OutputMode,
+} from "./processes.ts";
 import { httpGet, type ProbeTarget } from "./probe.ts";
 import { parseRedisUrl, type RedisEndpoint } from "../store/redis_url.ts";
 
@@ -368,8 +374,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
             ...INSTANCE_FLAGS,
             // Deno 2.9: `Deno.serve({ reusePort: true })` is still behind this flag.
             ...(nginx ? [] : ["--unstable-net"]),
-            `--allow-read=${[runDir, ...redisSocket].join(",")}`,
-            `--allow-write=${[runDir, ...redisSocket].join(",")}`,
+            ...fileAccessFlags([runDir, ...redisSocket]),
             `${REPO_ROOT}/src/main.ts`,
           ],
           cwd: REPO_ROOT,
