@@ -1,4 +1,4 @@
-# API instance image (RINHA.md §5: public linux/amd64 image; docker-compose.yml runs two of it).
+# API instance image (docs/CONTRACT.md §5: public linux/amd64 image; docker-compose.yml runs two of it).
 #
 # Dependencies are fetched at build time; at run time the instance uses only the cache
 # (--cached-only) and runs as the image's unprivileged `deno` user (uid 1993).

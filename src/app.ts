@@ -1,6 +1,6 @@
 /**
  * Wires one instance together: Redis connections, the store, the processors' clients, the health
- * gate and poller, the pipeline and the HTTP server (DESIGN.md "Shape"). `main.ts` runs it as a
+ * gate and poller, the pipeline and the HTTP server (docs/DESIGN.md "Shape"). `main.ts` runs it as a
  * process; tests start it in-process.
  *
  * @module
@@ -14,14 +14,15 @@ import {
   LATENCY_BUCKETS_SECONDS,
 } from "./http/metrics.ts";
 import { createHandler } from "./http/routes.ts";
+import { perProcessor } from "./domain/processor.ts";
 import { info, warn } from "./log.ts";
-import { runHeartbeatLoop } from "./pipeline/heartbeat_loop.ts";
+import { runHeartbeatLoop } from "./background/heartbeat_loop.ts";
 import { Pipeline } from "./pipeline/pipeline.ts";
-import { runRecoveryLoop } from "./pipeline/recovery_loop.ts";
+import { runRecoveryLoop } from "./background/recovery_loop.ts";
 import { Settler } from "./pipeline/settle.ts";
 import { ProcessorClient } from "./processors/client.ts";
 import { HealthGate } from "./processors/health_gate.ts";
-import { runHealthPoller } from "./processors/health_poller.ts";
+import { runHealthPoller } from "./background/health_poller.ts";
 import { HealthBoard } from "./store/health_board.ts";
 import { Heartbeat } from "./store/heartbeat.ts";
 import { keysFor } from "./store/keys.ts";
@@ -29,15 +30,15 @@ import { Ledger } from "./store/ledger.ts";
 import { purgePayments } from "./store/purge.ts";
 import { PaymentQueue } from "./store/queue.ts";
 import { recoverProcessingList } from "./store/recovery.ts";
-import { closeRedis, connectRedis } from "./store/redis.ts";
+import { closeRedis, connectRedis } from "./store/redis/client.ts";
 
 /**
- * Most expected latency for regular traffic, ms: the 2 s settlement deadline of RINHA.md §6.3
+ * Most expected latency for regular traffic, ms: the 2 s settlement deadline of docs/CONTRACT.md §6.3
  * minus room for the delay to rise before the rise is noticed (a random-fault run with a
  * processor at 1.45 s that jumped to 3.7 s booked 6 payments late: 1 inconsistency).
  */
 const SETTLE_BUDGET_MS = 1_200;
-/** Life of the heartbeat key without a refresh, ms (issue 5: two refreshes may be missed). */
+/** Life of the heartbeat key without a refresh, ms (docs/GUARANTEES.md: two refreshes may be missed). */
 const HEARTBEAT_TTL_MS = 3_000;
 /** Spacing of heartbeat refreshes, ms. */
 const HEARTBEAT_INTERVAL_MS = 1_000;
@@ -52,7 +53,7 @@ const FENCE_AFTER_MS = HEARTBEAT_TTL_MS - HEARTBEAT_INTERVAL_MS;
 export interface App {
   /** Where the server listens (`Deno.Addr`). */
   addr: Deno.Addr;
-  /** Graceful shutdown (DESIGN.md): stop intake, drain, hand back, close Redis. */
+  /** Graceful shutdown (docs/DESIGN.md): stop intake, drain, hand back, close Redis. */
   stop(): Promise<void>;
   /** Resolves when the instance has stopped. */
   finished: Promise<void>;
@@ -73,21 +74,16 @@ export async function startApp(config: Config): Promise<App> {
   const keys = keysFor(config.redisPrefix);
   const queue = new PaymentQueue(redis, keys, config.instanceId);
   const ledger = new Ledger(redis, keys);
-  const clients = {
-    default: new ProcessorClient("default", config.defaultUrl),
-    fallback: new ProcessorClient("fallback", config.fallbackUrl),
-  };
-  const latency = {
-    default: new Histogram(LATENCY_BUCKETS_SECONDS),
-    fallback: new Histogram(LATENCY_BUCKETS_SECONDS),
-  };
+  const processorUrls = { default: config.defaultUrl, fallback: config.fallbackUrl };
+  const clients = perProcessor((name) => new ProcessorClient(name, processorUrls[name]));
+  const latency = perProcessor(() => new Histogram(LATENCY_BUCKETS_SECONDS));
   const gate = new HealthGate({
     budgetMs: SETTLE_BUDGET_MS,
     probeIntervalMs: 1_000,
     maxHoldMs: 250,
     onCall: (processor, _outcome, latencyMs) => latency[processor].observe(latencyMs / 1_000),
   });
-  // Crash recovery (issue 5): take back what a crashed earlier run with this id held, then show
+  // Crash recovery (docs/GUARANTEES.md): take back what a crashed earlier run with this id held, then show
   // this instance alive before its pipeline takes anything (pipeline/recovery_loop.ts).
   const recoveredOwn = await recoverProcessingList(redis, keys, config.instanceId, {
     onlyIfDead: false,
@@ -149,7 +145,7 @@ export async function startApp(config: Config): Promise<App> {
   const stopPolling = new AbortController();
   const poller = runHealthPoller({
     board: new HealthBoard(redis, keys),
-    clients: [clients.default, clients.fallback],
+    clients: Object.values(clients),
     gate,
     instanceId: config.instanceId,
     intervalMs: config.healthIntervalMs,
@@ -229,8 +225,7 @@ export async function startApp(config: Config): Promise<App> {
       await heartbeat.clear().catch((error) => warn("heartbeat", String(error)));
       stopPolling.abort();
       await poller;
-      clients.default.close();
-      clients.fallback.close();
+      for (const client of Object.values(clients)) client.close();
       await Promise.all([closeRedis(redis), closeRedis(blocking)]);
       info(`${config.instanceId} stopped`);
     })();

@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { parseRedisUrl } from "./store/redis_url.ts";
-import { parseOrigin } from "./processors/http_pool.ts";
+import { parseRedisUrl } from "./store/redis/url.ts";
+import { parseOrigin } from "./util/origin.ts";
 
 /** Where the HTTP server listens: a TCP port or a unix domain socket path. */
 export type Listen =
@@ -24,9 +24,9 @@ export interface Config {
   redisUrl: string;
   /** Prefix of every Redis key this product owns; purge deletes only these. */
   redisPrefix: string;
-  /** Origin `http://host[:port]` of the default (cheaper) Payment Processor. RINHA.md §2. */
+  /** Origin `http://host[:port]` of the default (cheaper) Payment Processor. docs/CONTRACT.md §2. */
   defaultUrl: string;
-  /** Origin `http://host[:port]` of the fallback (dearer) Payment Processor. RINHA.md §2. */
+  /** Origin `http://host[:port]` of the fallback (dearer) Payment Processor. docs/CONTRACT.md §2. */
   fallbackUrl: string;
   /** Number of concurrent route workers (in-flight processor calls) in this instance. */
   workers: number;
@@ -38,7 +38,7 @@ export interface Config {
   channelCapacity: number;
   /** Most bookings written to Redis in one persist batch. */
   persistBatch: number;
-  /** Spacing of service-health calls per processor, cluster-wide; ≥ 5000 (RINHA.md §2). */
+  /** Spacing of service-health calls per processor, cluster-wide; ≥ 5000 (docs/CONTRACT.md §2). */
   healthIntervalMs: number;
   /** Client timeout of one service-health call. */
   healthTimeoutMs: number;
@@ -73,7 +73,7 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
 function url(env: Env, name: string, fallback: string): string {
   const raw = env[name] || fallback;
   try {
-    // The processors speak plain HTTP/1.1 (RINHA.md §2); http_pool.ts connects to an origin.
+    // The processors speak plain HTTP/1.1 (docs/CONTRACT.md §2); http_pool.ts connects to an origin.
     parseOrigin(raw);
   } catch {
     throw new ConfigError(`${name} must be an http://host[:port] origin, got "${raw}"`);

@@ -1,11 +1,11 @@
 /**
  * Request bodies read with a size limit, so a client cannot make an instance buffer more than
- * `maxBytes` per request (DESIGN.md: every buffer bounded).
+ * `maxBytes` per request (docs/DESIGN.md: every buffer bounded).
  *
  * @module
  */
 import { ValidationError } from "./validation.ts";
-import { concatBytes } from "../bytes.ts";
+import { concatBytes } from "../util/bytes.ts";
 
 /** Fatal: invalid UTF-8 throws. Without `stream`, each decode stands alone, so one is shared. */
 const utf8 = new TextDecoder("utf-8", { fatal: true });

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { ProcessorName } from "../payments/payment.ts";
+import { perProcessor, type ProcessorName } from "../domain/processor.ts";
 import type { PipelineCounters } from "../pipeline/pipeline.ts";
 import type { ProcessorCounters } from "../processors/health_gate.ts";
 import type { ProcessorView, Verdict } from "../processors/policy.ts";
@@ -133,7 +133,7 @@ export interface ProcessorMetrics {
   consecutiveFailures: number;
   /** Smoothed latency of answered calls, ms; undefined before the first. */
   latencyMs?: number;
-  /** The latest fresh health report, if any (RINHA.md §2 service-health). */
+  /** The latest fresh health report, if any (docs/CONTRACT.md §2 service-health). */
   reported?: { failing: boolean; minResponseTime: number };
   counters: ProcessorCounters;
   latency: HistogramSnapshot;
@@ -370,7 +370,7 @@ export async function collectMetrics(sources: MetricsSources): Promise<string> {
     processing,
     buffered: { ...sources.pipeline.buffered },
     pipeline: { ...sources.pipeline.counters },
-    processors: { default: processor("default"), fallback: processor("fallback") },
+    processors: perProcessor(processor),
     http: sources.http.snapshot(),
   });
 }

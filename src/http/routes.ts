@@ -1,11 +1,12 @@
 /**
- * The HTTP API (RINHA.md §1): `POST /payments`, `GET /payments-summary`, `POST /purge-payments`,
+ * The HTTP API (docs/CONTRACT.md §1): `POST /payments`, `GET /payments-summary`, `POST /purge-payments`,
  * `GET /healthcheck`. Every error is a JSON body `{"error": "<what is wrong>"}`.
  *
  * @module
  */
-import { fromCents } from "../payments/money.ts";
-import type { Payment } from "../payments/payment.ts";
+import { fromCents } from "../domain/money.ts";
+import { perProcessor } from "../domain/processor.ts";
+import type { Payment } from "../domain/payment.ts";
 import type { Summary } from "../store/ledger.ts";
 import type { IntakeResult } from "../store/queue.ts";
 import { readText } from "./body.ts";
@@ -130,5 +131,5 @@ async function getSummary(deps: RouteDeps, search: string): Promise<Response> {
     totalRequests: summary[name].totalRequests,
     totalAmount: fromCents(summary[name].totalCents),
   });
-  return json(200, { default: side("default"), fallback: side("fallback") });
+  return json(200, perProcessor(side));
 }

@@ -1,13 +1,13 @@
 /**
- * Validation of what clients send, at the edge (DESIGN.md): `POST /payments` bodies and the
- * summary's `from`/`to` query (RINHA.md §1). Failures are {@link ValidationError}s that carry the
+ * Validation of what clients send, at the edge (docs/DESIGN.md): `POST /payments` bodies and the
+ * summary's `from`/`to` query (docs/CONTRACT.md §1). Failures are {@link ValidationError}s that carry the
  * HTTP status the edge answers with.
  *
  * @module
  */
-import { toCents } from "../payments/money.ts";
-import type { Payment } from "../payments/payment.ts";
-import { parseIso } from "../payments/time.ts";
+import { toCents } from "../domain/money.ts";
+import type { Payment } from "../domain/payment.ts";
+import { parseIso } from "../domain/time.ts";
 
 /** A client error: `status` is the HTTP status to answer (4xx), `message` says what is wrong. */
 export class ValidationError extends Error {
@@ -56,7 +56,7 @@ export type SummaryRange = { fromMs: number; toMs: number } | undefined;
 
 /**
  * Parses the summary query. Both bounds → that inclusive range; either missing → everything,
- * as the processors do (RINHA.md §1–2). A `+` of an un-encoded zone offset arrives as a space and
+ * as the processors do (docs/CONTRACT.md §1–2). A `+` of an un-encoded zone offset arrives as a space and
  * is read back as `+`.
  *
  * @throws {ValidationError} 400 when a bound is not an ISO-8601 date-time or `from` > `to`.

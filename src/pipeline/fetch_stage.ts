@@ -1,5 +1,5 @@
 /**
- * Fetch stage (DESIGN.md): moves payments from the shared Redis queue into this instance's
+ * Fetch stage (docs/DESIGN.md): moves payments from the shared Redis queue into this instance's
  * processing list and sends them down the channel. A full channel blocks the send, so no more is
  * taken from Redis: backpressure reaches the queue, and at most `capacity + batch` payments sit
  * in this instance's memory.
@@ -8,9 +8,9 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { info, warn } from "../log.ts";
-import type { QueuedPayment } from "../payments/payment.ts";
+import type { QueuedPayment } from "../domain/payment.ts";
 import type { PaymentQueue } from "../store/queue.ts";
-import type { Redis } from "../store/redis.ts";
+import type { Redis } from "../store/redis/client.ts";
 import type { Channel } from "./channel.ts";
 import type { Holdings } from "./holdings.ts";
 
@@ -22,7 +22,7 @@ const ERROR_PAUSE_MS = 100;
 /** Options of {@link runFetchStage}. */
 export interface FetchStageOptions {
   queue: PaymentQueue;
-  /** A dedicated connection for the blocking wait (DESIGN.md). */
+  /** A dedicated connection for the blocking wait (docs/DESIGN.md). */
   blocking: Redis;
   out: Channel<QueuedPayment>;
   /** Most payments taken per round trip. */
@@ -32,7 +32,7 @@ export interface FetchStageOptions {
    * arriving meanwhile are taken together, and their calls and bookings go out together: each
    * wake-up of an instance costs ~200 µs of CPU on a loaded machine whatever it does
    * (docs/BENCHMARKS.md), so fewer, fuller ones leave more CPU to the intake. Settlement is
-   * delayed by at most this, far inside the consistency checks' 2 s margin (RINHA.md §3).
+   * delayed by at most this, far inside the consistency checks' 2 s margin (docs/CONTRACT.md §3).
    */
   pauseMs: number;
   /** What the pipeline holds; taken entries are added here. */

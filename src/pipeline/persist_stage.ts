@@ -1,14 +1,14 @@
 /**
- * Persist stage (DESIGN.md): books confirmed payments in Redis in batches — whatever is waiting,
+ * Persist stage (docs/DESIGN.md): books confirmed payments in Redis in batches — whatever is waiting,
  * up to `batch`, without waiting to fill one — and acknowledges them off the processing list in
  * the same atomic script. A failed batch is retried until it lands: the script is idempotent,
- * and a confirmed payment must never be dropped (RINHA.md §6.1).
+ * and a confirmed payment must never be dropped (docs/CONTRACT.md §6.1).
  *
  * @module
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { warn } from "../log.ts";
-import type { Settlement } from "../payments/payment.ts";
+import type { Settlement } from "../domain/payment.ts";
 import type { Ledger } from "../store/ledger.ts";
 import type { Channel } from "./channel.ts";
 import type { Holdings } from "./holdings.ts";

@@ -1,15 +1,15 @@
 /**
  * The supervisor: joins fetch → route → persist with bounded channels and stops them in order
- * (DESIGN.md graceful shutdown): stop fetching, hand back what no worker started, let workers
+ * (docs/DESIGN.md graceful shutdown): stop fetching, hand back what no worker started, let workers
  * finish until the deadline, then interrupt them (they hand their payments back with what is
  * known of the attempt), then let persist drain.
  *
  * @module
  */
-import type { QueuedPayment, Settlement } from "../payments/payment.ts";
+import type { QueuedPayment, Settlement } from "../domain/payment.ts";
 import type { Ledger } from "../store/ledger.ts";
 import type { PaymentQueue } from "../store/queue.ts";
-import type { Redis } from "../store/redis.ts";
+import type { Redis } from "../store/redis/client.ts";
 import { Channel } from "./channel.ts";
 import { runFetchStage } from "./fetch_stage.ts";
 import { runPersistStage } from "./persist_stage.ts";

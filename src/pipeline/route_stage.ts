@@ -1,12 +1,12 @@
 /**
- * Route stage (DESIGN.md): `workers` concurrent loops, each taking a payment from the input
+ * Route stage (docs/DESIGN.md): `workers` concurrent loops, each taking a payment from the input
  * channel, settling it (settle.ts) and sending the settlement to the persist stage. The number of
  * workers bounds the calls in flight to the processors from this instance.
  *
  * @module
  */
 import { warn } from "../log.ts";
-import type { AttemptState, QueuedPayment, Settlement } from "../payments/payment.ts";
+import type { AttemptState, QueuedPayment, Settlement } from "../domain/payment.ts";
 import type { PaymentQueue } from "../store/queue.ts";
 import type { Channel } from "./channel.ts";
 import type { Holdings } from "./holdings.ts";

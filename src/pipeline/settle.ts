@@ -1,7 +1,7 @@
 /**
  * The route stage's state machine for one payment: ask the gate, call a processor, classify, and
  * repeat until the payment is confirmed — or until shutdown, when it is handed back with what is
- * known of its attempts. Rules (RINHA.md §6.1–6.2; DESIGN.md route stage):
+ * known of its attempts. Rules (docs/CONTRACT.md §6.1–6.2; docs/DESIGN.md route stage):
  *
  * - 200 → settled with the requestedAt sent.
  * - 422 after our own ambiguous attempt with the same body → settled with that requestedAt.
@@ -17,12 +17,8 @@
  * @module
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import type {
-  AttemptState,
-  ProcessorName,
-  QueuedPayment,
-  Settlement,
-} from "../payments/payment.ts";
+import type { AttemptState, QueuedPayment, Settlement } from "../domain/payment.ts";
+import { PROCESSOR_NAMES, type ProcessorName } from "../domain/processor.ts";
 import type { ProcessorClient } from "../processors/client.ts";
 import type { HealthGate } from "../processors/health_gate.ts";
 
@@ -37,8 +33,8 @@ export interface SettlerOptions {
   ambiguityHorizonMs: number;
   /**
    * Timeout of every call to a processor. Long on purpose: an abort does not stop the processor
-   * (its delay is not cancelled, RINHA.md §2), it only makes the outcome ambiguous and the
-   * booking late — the late booking is what a consistency check catches (RINHA.md §6.3).
+   * (its delay is not cancelled, docs/CONTRACT.md §2), it only makes the outcome ambiguous and the
+   * booking late — the late booking is what a consistency check catches (docs/CONTRACT.md §6.3).
    */
   callTimeoutMs: number;
   /** Longest back-off between retries. */
@@ -160,9 +156,8 @@ export class Settler {
 
   /** Looks a recovered payment up on both processors: where it is stored, nowhere, or unknown. */
   async #findAnywhere(payment: QueuedPayment, signal: AbortSignal) {
-    const names = ["default", "fallback"] as const;
     const lookups = await Promise.all(
-      names.map((name) =>
+      PROCESSOR_NAMES.map((name) =>
         this.#options.clients[name].lookup(
           payment.correlationId,
           this.#options.callTimeoutMs,
@@ -173,7 +168,7 @@ export class Settler {
     const at = lookups.findIndex((lookup) => lookup.kind === "found");
     if (at >= 0) {
       const found = lookups[at] as { requestedAt: number };
-      return { processor: names[at], requestedAt: found.requestedAt };
+      return { processor: PROCESSOR_NAMES[at], requestedAt: found.requestedAt };
     }
     return lookups.some((lookup) => lookup.kind === "unknown") ? "unknown" : undefined;
   }

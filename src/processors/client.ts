@@ -1,14 +1,15 @@
 /**
- * HTTP client of one Payment Processor (RINHA.md §2). Every call takes an AbortSignal and a
+ * HTTP client of one Payment Processor (docs/CONTRACT.md §2). Every call takes an AbortSignal and a
  * timeout in ms; answers are classified by outcome.ts.
  *
  * @module
  */
-import type { Payment, ProcessorName } from "../payments/payment.ts";
-import { fromCents } from "../payments/money.ts";
-import { parseIso, toIso } from "../payments/time.ts";
+import type { Payment } from "../domain/payment.ts";
+import type { ProcessorName } from "../domain/processor.ts";
+import { fromCents } from "../domain/money.ts";
+import { parseIso, toIso } from "../domain/time.ts";
 import { classifyError, classifyStatus, type Outcome } from "./outcome.ts";
-import type { ProcessorHealth } from "./health.ts";
+import type { ProcessorHealth } from "../domain/processor.ts";
 import { HttpPool } from "./http_pool.ts";
 
 /** What `GET /payments/{id}` found. */
@@ -116,7 +117,7 @@ export class ProcessorClient {
 
   /**
    * `GET /payments/service-health`. Rate-limited by the processor to 1 call per 5 s for all
-   * callers together (RINHA.md §2): only the health poller calls it.
+   * callers together (docs/CONTRACT.md §2): only the health poller calls it.
    *
    * @throws {HealthCheckError} on a non-200 answer, a malformed body, a timeout or no connection.
    */

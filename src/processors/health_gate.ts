@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { ProcessorName } from "../payments/payment.ts";
-import type { HealthSnapshot } from "./health.ts";
+import { perProcessor, PROCESSOR_NAMES, type ProcessorName } from "../domain/processor.ts";
+import type { HealthSnapshot } from "../domain/processor.ts";
 import type { Outcome } from "./outcome.ts";
 import {
   decide,
@@ -18,7 +18,7 @@ import {
 } from "./policy.ts";
 
 /** Weight of the newest latency in the moving average when it is higher, and when it is lower:
- * a slow-down is believed at once, a recovery slowly (RINHA.md §6.3: late settlement is costly). */
+ * a slow-down is believed at once, a recovery slowly (docs/CONTRACT.md §6.3: late settlement is costly). */
 const EWMA_UP = 0.5;
 const EWMA_DOWN = 0.2;
 /** First back-off after a definite failure, ms; doubles per failure up to {@link MAX_TRIP_MS}. */
@@ -57,10 +57,7 @@ export class HealthGate {
   readonly #options: HealthGateOptions;
   readonly #now: () => number;
   readonly #views: Record<ProcessorName, ProcessorView>;
-  readonly #inFlight: Record<ProcessorName, Map<number, number>> = {
-    default: new Map(),
-    fallback: new Map(),
-  };
+  readonly #inFlight: Record<ProcessorName, Map<number, number>> = perProcessor(() => new Map());
   readonly #counters: Record<ProcessorName, ProcessorCounters>;
   #nextId = 0;
 
@@ -76,15 +73,15 @@ export class HealthGate {
       lastProbeAt: 0,
       lastAmbiguousAt: 0,
     });
-    this.#views = { default: view(), fallback: view() };
+    this.#views = perProcessor(view);
     const counters = () => ({ confirmed: 0, duplicate: 0, rejected: 0, ambiguous: 0, probes: 0 });
-    this.#counters = { default: counters(), fallback: counters() };
+    this.#counters = perProcessor(counters);
   }
 
   /** Takes in a health snapshot published by the poller; stale entries are ignored. */
   report(snapshot: HealthSnapshot | undefined): void {
     const now = this.#now();
-    for (const name of ["default", "fallback"] as const) {
+    for (const name of PROCESSOR_NAMES) {
       const health = snapshot?.[name];
       this.#views[name].reported = health && now - health.checkedAt <= REPORT_MAX_AGE_MS
         ? health
@@ -106,7 +103,7 @@ export class HealthGate {
 
   /** Copies the calls in flight now into the views the policy reads. */
   #refreshInFlight(): void {
-    for (const name of ["default", "fallback"] as const) {
+    for (const name of PROCESSOR_NAMES) {
       const first = this.#inFlight[name].values().next();
       this.#views[name].inFlight = this.#inFlight[name].size;
       this.#views[name].oldestInFlightAt = first.done ? undefined : first.value;
@@ -166,6 +163,6 @@ export class HealthGate {
       view: { ...this.#views[name] },
       counters: { ...this.#counters[name] },
     });
-    return { default: one("default"), fallback: one("fallback") };
+    return perProcessor(one);
   }
 }

@@ -7,16 +7,17 @@
  * One request at a time per connection (no pipelining). Idle connections are reused newest
  * first, at most `maxIdle` are kept, and one idle for longer than `idleMs` is closed at the next
  * release (30 s by default: under the 130 s default keep-alive of ASP.NET Core's Kestrel, the
- * official processor being C#, RINHA.md); a connection the processor closes leaves the pool at once. Nothing is ever sent
+ * official processor being C#, docs/CONTRACT.md); a connection the processor closes leaves the pool at once. Nothing is ever sent
  * twice: a request whose connection breaks after it was written fails (the caller resolves it,
- * RINHA.md §6.2). That is why the load generator's client (src/bench/h1_client.ts), which resends
+ * docs/CONTRACT.md §6.2). That is why the load generator's client (src/bench/h1_client.ts), which resends
  * once on a reused connection that dies before answering, as k6 does, is not used here.
  *
  * @module
  */
 import { Buffer } from "node:buffer";
 import { HTTPParser } from "http-parser-js";
-import { concatBytes } from "../bytes.ts";
+import { concatBytes } from "../util/bytes.ts";
+import { parseOrigin } from "../util/origin.ts";
 
 /** A complete response. */
 export interface HttpReply {
@@ -30,7 +31,7 @@ export interface HttpReply {
 
 /**
  * The request never left this process: the connection could not be made (refused, DNS, or the
- * timeout hit while connecting). Safe to send again anywhere (RINHA.md §6.2).
+ * timeout hit while connecting). Safe to send again anywhere (docs/CONTRACT.md §6.2).
  */
 export class NotSentError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -180,23 +181,6 @@ class Connection {
     }
     this.destroy(reason);
   }
-}
-
-/**
- * Parses `origin` as a plain `http://host[:port]` origin (a trailing `/` is allowed): the only
- * form the pool connects to, and what config.ts accepts for the processors' URLs.
- *
- * @throws {TypeError} for another scheme, a path, query, fragment or user info, or no URL at all.
- */
-export function parseOrigin(origin: string): URL {
-  const url = new URL(origin);
-  if (
-    url.protocol !== "http:" || url.pathname !== "/" || url.search || url.hash || url.username ||
-    url.password
-  ) {
-    throw new TypeError(`expected an http://host[:port] origin, got ${origin}`);
-  }
-  return url;
 }
 
 /** Keep-alive connections to one origin (`http://host:port`). */

@@ -1,5 +1,5 @@
 /**
- * Classification of one call to a processor's `POST /payments` (RINHA.md §2, §6.1–6.2):
+ * Classification of one call to a processor's `POST /payments` (docs/CONTRACT.md §2, §6.1–6.2):
  *
  * | outcome     | when                                             | what it allows                    |
  * |-------------|--------------------------------------------------|-----------------------------------|
@@ -29,7 +29,7 @@ export const STATUS_UNREACHABLE = 0;
  * Classifies an HTTP answer.
  *
  * @param status the HTTP status code.
- * @param retryAfter the `Retry-After` header (seconds), sent with 429 (RINHA.md §2).
+ * @param retryAfter the `Retry-After` header (seconds), sent with 429 (docs/CONTRACT.md §2).
  */
 export function classifyStatus(status: number, retryAfter?: string | null): Outcome {
   if (status === 200) return { kind: "confirmed" };

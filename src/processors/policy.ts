@@ -4,22 +4,22 @@
  * tests/processors/policy_test.ts checks each row.
  *
  * Rules and their sources:
- * - The default is cheaper, so it is preferred whenever it is usable (RINHA.md §2, §6.6).
+ * - The default is cheaper, so it is preferred whenever it is usable (docs/CONTRACT.md §2, §6.6).
  * - A processor is usable when it is not reported failing (unless a success came after the
  *   report), not tripped by recent failures, not suspected slow, and its expected latency fits
  *   the settlement budget: a payment must be stored and booked within ~2 s of its requestedAt or
- *   a consistency check may see it on one side only (RINHA.md §6.3).
+ *   a consistency check may see it on one side only (docs/CONTRACT.md §6.3).
  * - A processor that is failing or tripped gets one probe at a time, at most every
  *   `probeIntervalMs`, so a recovery is seen before the next health report — but only if its
  *   last reported delay fits the budget. A probe to a slow processor is booked late, with a
  *   requestedAt already inside the check window, and a check whose reads straddle that booking
  *   counts it on one side only (seen: 1 inconsistency with 1 probe/s to a 4.7 s processor).
- * - Neither usable nor probeable: hold and ask again later — no hot loop (RINHA.md §6.4).
+ * - Neither usable nor probeable: hold and ask again later — no hot loop (docs/CONTRACT.md §6.4).
  *
  * @module
  */
-import type { ProcessorName } from "../payments/payment.ts";
-import type { ProcessorHealth } from "./health.ts";
+import { perProcessor, PROCESSOR_NAMES, type ProcessorName } from "../domain/processor.ts";
+import type { ProcessorHealth } from "../domain/processor.ts";
 
 /** What the gate knows of one processor, as the policy reads it. Times are epoch ms. */
 export interface ProcessorView {
@@ -47,7 +47,7 @@ export interface ProcessorView {
 
 /**
  * Whether the last word from a processor is an ambiguous call, with no success and no health
- * report since. Every payment sent there would stay bound to it until it answers (RINHA.md §6.2),
+ * report since. Every payment sent there would stay bound to it until it answers (docs/CONTRACT.md §6.2),
  * so none goes — not even a probe — until a health report (the poller's, which binds nothing)
  * shows it answering again.
  */
@@ -58,7 +58,7 @@ function droppingCalls(view: ProcessorView): boolean {
 /**
  * Least slack, ms, past the expected latency before a call in flight makes its processor
  * suspect. Every payment sent to a processor that just jumped to a 2 s delay settles late, and a
- * consistency check that reads while those settle may count one on one side only (RINHA.md §6.3):
+ * consistency check that reads while those settle may count one on one side only (docs/CONTRACT.md §6.3):
  * a margin of 100 ms let ~60 payments an instance through at the final test's 2,000 ms stage and a
  * check 2.17 s after it counted 1–3 (docs/BENCHMARKS.md). A false suspicion (an event-loop stall
  * longer than this) costs a few payments sent to the fallback.
@@ -125,16 +125,13 @@ export function decide(
   now: number,
   options: PolicyOptions,
 ): Decision {
-  const verdicts = {
-    default: judge(views.default, now, options),
-    fallback: judge(views.fallback, now, options),
-  };
-  for (const processor of ["default", "fallback"] as const) {
+  const verdicts = perProcessor((name) => judge(views[name], now, options));
+  for (const processor of PROCESSOR_NAMES) {
     if (verdicts[processor] === "ok") {
       return { kind: "send", processor, probe: false };
     }
   }
-  for (const processor of ["default", "fallback"] as const) {
+  for (const processor of PROCESSOR_NAMES) {
     if (probeable(views[processor], verdicts[processor], now, options)) {
       return { kind: "send", processor, probe: true };
     }

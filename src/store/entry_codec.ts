@@ -1,12 +1,12 @@
 /**
  * The text form of a queue entry: `<correlationId>:<cents>` for a payment never sent, followed by
  * `:<d|f>:<requestedAt ms>` when an attempt of unknown outcome was made (the next taker must
- * resolve it on the same processor, RINHA.md §6.2), or by `:?:<recovered at ms>` when it was
+ * resolve it on the same processor, docs/CONTRACT.md §6.2), or by `:?:<recovered at ms>` when it was
  * recovered from a dead instance and may have been sent anywhere.
  *
  * @module
  */
-import type { AttemptState, Payment, QueuedPayment } from "../payments/payment.ts";
+import type { AttemptState, Payment, QueuedPayment } from "../domain/payment.ts";
 
 /** Encodes a payment and what is known of its earlier attempts. */
 export function encodeEntry(payment: Payment, attempt: AttemptState = { kind: "none" }): string {

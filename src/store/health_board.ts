@@ -1,13 +1,13 @@
 /**
  * The cluster-wide health board in Redis: a lock that elects the one poller of the processors'
  * service-health endpoint, and the snapshot that poller publishes for every instance
- * (RINHA.md §2: 1 call per 5 s per processor, shared by all callers; DESIGN.md health gate).
+ * (docs/CONTRACT.md §2: 1 call per 5 s per processor, shared by all callers; docs/DESIGN.md health gate).
  *
  * @module
  */
-import type { HealthSnapshot } from "../processors/health.ts";
+import type { HealthSnapshot } from "../domain/processor.ts";
 import type { Keys } from "./keys.ts";
-import { type Redis, send } from "./redis.ts";
+import { type Redis, send } from "./redis/client.ts";
 
 /** How long a published snapshot lives without being refreshed, ms. */
 const SNAPSHOT_TTL_MS = 60_000;

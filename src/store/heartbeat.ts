@@ -1,6 +1,6 @@
 /**
  * Liveness of an instance in Redis: a key with a time-to-live that the instance refreshes while
- * it runs (DESIGN.md fetch stage: "a crash leaves them recoverable"). When the key is gone, the
+ * it runs (docs/DESIGN.md fetch stage: "a crash leaves them recoverable"). When the key is gone, the
  * instance is presumed dead and other instances may recover its processing list (recovery.ts).
  *
  * The value is a token unique to this process, so the owner can tell whether the key it refreshes
@@ -10,7 +10,7 @@
  * @module
  */
 import type { Keys } from "./keys.ts";
-import { type Redis, Script, send } from "./redis.ts";
+import { type Redis, Script, send } from "./redis/client.ts";
 
 // KEYS: heartbeat key. ARGV: token. Deletes the key only while it holds this process's token.
 const CLEAR = new Script(`

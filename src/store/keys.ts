@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ProcessorName } from "../payments/payment.ts";
+import type { ProcessorName } from "../domain/processor.ts";
 
 /** The key names under one prefix. */
 export interface Keys {

@@ -1,6 +1,6 @@
 /**
  * Bookings: payments confirmed by a processor, with the exact requestedAt it stored, and the
- * summary computed from them (RINHA.md §1, §6.1).
+ * summary computed from them (docs/CONTRACT.md §1, §6.1).
  *
  * Layout: one sorted set per (processor, amount in cents), members correlationIds, scores
  * requestedAt in epoch ms, plus a set of the amounts seen per processor. A summary is then
@@ -9,9 +9,10 @@
  *
  * @module
  */
-import { PROCESSOR_NAMES, type ProcessorName, type Settlement } from "../payments/payment.ts";
+import { type Settlement } from "../domain/payment.ts";
+import { PROCESSOR_NAMES, type ProcessorName } from "../domain/processor.ts";
 import type { Keys } from "./keys.ts";
-import { type Redis, Script } from "./redis.ts";
+import { type Redis, Script } from "./redis/client.ts";
 
 // KEYS[1]: processing list; per settlement i (0-based) at 2+3i: own set, other set, own amounts.
 // ARGV per settlement at 1+4i: correlationId, requestedAt, cents, processing entry.
@@ -99,7 +100,7 @@ export class Ledger {
 
   /**
    * Totals of bookings whose requestedAt lies in `[fromMs, toMs]`, inclusive at both ends;
-   * without a range, every booking (RINHA.md §1).
+   * without a range, every booking (docs/CONTRACT.md §1).
    */
   async summary(range?: { fromMs: number; toMs: number }): Promise<Summary> {
     const [dc, dt, fc, ft] = await SUMMARY.run(

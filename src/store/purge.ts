@@ -1,11 +1,11 @@
 /**
  * `POST /purge-payments` in Redis: deletes this product's payment state (queue, intake ids, dead letters,
- * processing lists, bookings) under its own prefix only — never FLUSHDB (RINHA.md §1).
+ * processing lists, bookings) under its own prefix only — never FLUSHDB (docs/CONTRACT.md §1).
  *
  * @module
  */
 import type { Keys } from "./keys.ts";
-import { type Redis, scanKeys, send } from "./redis.ts";
+import { type Redis, scanKeys, send } from "./redis/client.ts";
 
 /**
  * Deletes the payment state under `keys.prefix`. Health snapshot, lock and heartbeats stay.

@@ -1,15 +1,15 @@
 /**
- * The payments queue in Redis with the reliable-queue pattern (DESIGN.md, fetch stage): intake
+ * The payments queue in Redis with the reliable-queue pattern (docs/DESIGN.md, fetch stage): intake
  * pushes on the left, an instance moves entries from the right into its own processing list,
  * and an entry leaves that list only when booked (see ledger.ts) or handed back.
  *
  * @module
  */
-import type { AttemptState, Payment, QueuedPayment } from "../payments/payment.ts";
+import type { AttemptState, Payment, QueuedPayment } from "../domain/payment.ts";
 import { decodeEntry, encodeEntry } from "./entry_codec.ts";
 import type { Keys } from "./keys.ts";
 import { warn } from "../log.ts";
-import { type Redis, Script, send } from "./redis.ts";
+import { type Redis, Script, send } from "./redis/client.ts";
 import { releaseOrphans } from "./recovery.ts";
 
 // KEYS: accepted hash, queue. ARGV: correlationId, cents, entry.
@@ -77,7 +77,7 @@ export class PaymentQueue {
 
   /**
    * Accepts a payment once: pushes it unless its correlationId was accepted before.
-   * Resolves only after Redis acknowledged (RINHA.md §1; DESIGN.md ingress).
+   * Resolves only after Redis acknowledged (docs/CONTRACT.md §1; docs/DESIGN.md ingress).
    *
    * @returns `accepted`, `replayed` (same id and amount already accepted: nothing pushed) or
    *   `conflict` (same id, other amount: nothing pushed).
@@ -100,7 +100,7 @@ export class PaymentQueue {
 
   /**
    * Waits up to `timeoutSeconds` for one entry (BLMOVE). Only on a dedicated connection: it
-   * blocks that connection (DESIGN.md).
+   * blocks that connection (docs/DESIGN.md).
    */
   async waitTake(blocking: Redis, timeoutSeconds: number): Promise<QueuedPayment | undefined> {
     const reply = await send(blocking, [
@@ -116,7 +116,7 @@ export class PaymentQueue {
 
   /**
    * Returns a payment from the processing list to the head of the queue, recording what is known
-   * of its attempts so the next taker never sends an ambiguous attempt elsewhere (RINHA.md §6.2).
+   * of its attempts so the next taker never sends an ambiguous attempt elsewhere (docs/CONTRACT.md §6.2).
    *
    * @returns false when the entry was no longer in the processing list (nothing pushed).
    */

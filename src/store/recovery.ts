@@ -1,5 +1,5 @@
 /**
- * Crash recovery of the reliable queue (DESIGN.md fetch stage: "a crash leaves them
+ * Crash recovery of the reliable queue (docs/DESIGN.md fetch stage: "a crash leaves them
  * recoverable"): the entries of a dead instance's processing list go back to the taking end of the
  * queue, each marked as recovered (`<id>:<cents>:?:<now ms>`, entry_codec.ts).
  *
@@ -10,12 +10,12 @@
  * that processor alone (a double store if the dead instance had moved it elsewhere), and a kept
  * `?` time would let the horizon lapse too early. `?:<now>` makes the next taker look the payment
  * up on both processors and wait the ambiguity horizon from now before sending it anywhere
- * (settle.ts; RINHA.md §6.2).
+ * (settle.ts; docs/CONTRACT.md §6.2).
  *
  * @module
  */
 import type { Keys } from "./keys.ts";
-import { type Redis, scanKeys, Script, send } from "./redis.ts";
+import { type Redis, scanKeys, Script, send } from "./redis/client.ts";
 
 // KEYS: processing list, its owner's heartbeat key, queue.
 // ARGV: recovery time (epoch ms), "1" to act only while the heartbeat key is absent.

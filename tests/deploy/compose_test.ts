@@ -1,5 +1,5 @@
 /**
- * Checks the submission files against the rules of RINHA.md §5 without a Docker engine:
+ * Checks the submission files against the rules of docs/CONTRACT.md §5 without a Docker engine:
  * docker-compose.yml (limits, port, networks, forbidden settings), nginx.conf (upstream sockets
  * agree with the compose volume and the instances' SOCKET_PATH) and the Dockerfile (base image,
  * non-root user).
@@ -8,16 +8,16 @@
  */
 
 import assert from "node:assert/strict";
-import { parseMemory, parseMilliCpus } from "../../src/stack/compose_limits.ts";
+import { parseMemory, parseMilliCpus } from "../../tools/stack/compose_limits.ts";
 import { parse } from "yaml";
-import { renderNginxConf, upstreamSockets } from "../../src/stack/nginx.ts";
-import { findExecutable } from "../../src/stack/processes.ts";
-import { parseRedisUrl } from "../../src/store/redis_url.ts";
+import { renderNginxConf, upstreamSockets } from "../../tools/stack/nginx.ts";
+import { findExecutable } from "../../tools/stack/processes.ts";
+import { parseRedisUrl } from "../../src/store/redis/url.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const EXPECTED_DEFAULT_URL = "http://payment-processor-default:8080";
 const EXPECTED_FALLBACK_URL = "http://payment-processor-fallback:8080";
-/** RINHA.md §5: all services together. */
+/** docs/CONTRACT.md §5: all services together. */
 const MAX_MILLI_CPUS = 1500;
 const MAX_MEMORY_BYTES = 350 * 1024 * 1024;
 

@@ -1,5 +1,5 @@
 /**
- * Crash recovery end to end (issue 5 "Reliability"): two API instances (child processes) and two
+ * Crash recovery end to end (docs/GUARANTEES.md): two API instances (child processes) and two
  * Payment Processor simulators with a delay, so payments are in flight when an instance is killed
  * with SIGKILL.
  *
@@ -9,14 +9,14 @@
  *    with the same id: it takes its own list back at start-up (its heartbeat has not expired).
  *
  * Then every accepted (202) payment must be stored by exactly one processor and booked exactly
- * once, at that processor (RINHA.md §6.1–6.2). Needs Redis at 127.0.0.1:6379 (or `REDIS_URL`);
+ * once, at that processor (docs/CONTRACT.md §6.1–6.2). Needs Redis at 127.0.0.1:6379 (or `REDIS_URL`);
  * keys under `test:<uuid>:`.
  *
  * @module
  */
 import assert from "node:assert/strict";
 import { keysFor } from "../../src/store/keys.ts";
-import { closeRedis, connectRedis, send } from "../../src/store/redis.ts";
+import { closeRedis, connectRedis, send } from "../../src/store/redis/client.ts";
 import {
   auditExactlyOnce,
   type Instance,

@@ -10,8 +10,8 @@ import type { App } from "../../src/app.ts";
 import { startTestApp } from "../support/app.ts";
 import { keysFor } from "../../src/store/keys.ts";
 import { recoverProcessingList } from "../../src/store/recovery.ts";
-import { closeRedis, connectRedis, send } from "../../src/store/redis.ts";
-import { type RunningProcessor, startProcessor } from "../../src/simulator/server.ts";
+import { closeRedis, connectRedis, send } from "../../src/store/redis/client.ts";
+import { type RunningProcessor, startProcessor } from "../../tools/simulator/server.ts";
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../support/redis.ts";
 
 const PAYMENTS = 300;

@@ -1,5 +1,5 @@
 /**
- * Redis faults end to end (issue 5 "Reliability"), against a private `redis-server` on a random
+ * Redis faults end to end (docs/GUARANTEES.md), against a private `redis-server` on a random
  * port (no persistence) that the test pauses, kills and restarts; the instances are child
  * processes (`src/main.ts`), the Payment Processors in-process simulators.
  *
@@ -15,7 +15,7 @@
  */
 import assert from "node:assert/strict";
 import { keysFor } from "../../src/store/keys.ts";
-import { closeRedis, connectRedis, type Redis, send } from "../../src/store/redis.ts";
+import { closeRedis, connectRedis, type Redis, send } from "../../src/store/redis/client.ts";
 import {
   auditExactlyOnce,
   delay,

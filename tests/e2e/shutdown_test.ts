@@ -1,6 +1,6 @@
 /**
- * Graceful shutdown end to end (DESIGN.md: SIGTERM → stop intake → drain → hand back → exit;
- * issue 5 "Reliability"): api1 gets SIGTERM while two instances are under load, with processor
+ * Graceful shutdown end to end (docs/DESIGN.md: SIGTERM → stop intake → drain → hand back → exit;
+ * docs/GUARANTEES.md): api1 gets SIGTERM while two instances are under load, with processor
  * delays so payments are in flight.
  *
  * Checks: once api1 refuses a POST (503, or no connection after its server closed) it never
@@ -14,7 +14,7 @@
  */
 import assert from "node:assert/strict";
 import { keysFor } from "../../src/store/keys.ts";
-import { closeRedis, connectRedis, send } from "../../src/store/redis.ts";
+import { closeRedis, connectRedis, send } from "../../src/store/redis/client.ts";
 import {
   auditExactlyOnce,
   delay,

@@ -1,7 +1,7 @@
 /**
  * End to end through the local stack (src/stack/): 2,000 payments through the load balancer, then
  * the backend's summary must equal what each Payment Processor simulator holds, for the whole
- * range and for ranges whose bounds fall exactly on booked `requestedAt` values (RINHA.md §1, §3:
+ * range and for ranges whose bounds fall exactly on booked `requestedAt` values (docs/CONTRACT.md §1, §3:
  * one inconsistency costs the 35 % fine). Runs once through nginx and once through SO_REUSEPORT.
  *
  * Needs Redis at 127.0.0.1:6379 (or `REDIS_URL`). Every port is random and the Redis prefix is
@@ -11,12 +11,12 @@
  */
 
 import assert from "node:assert/strict";
-import { findExecutable } from "../../src/stack/processes.ts";
-import { type Stack, startStack } from "../../src/stack/stack.ts";
+import { findExecutable } from "../../tools/stack/processes.ts";
+import { type Stack, startStack } from "../../tools/stack/stack.ts";
 
 const PAYMENTS = 2_000;
 const CONCURRENCY = 64;
-/** RINHA.md §1: the final test always sends 20.05. */
+/** docs/CONTRACT.md §1: the final test always sends 20.05. */
 const AMOUNT = 20.05;
 const TOKEN = "123";
 /** Generous: two cores shared by the test, two simulators, two instances, nginx and Redis. */

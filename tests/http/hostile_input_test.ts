@@ -1,5 +1,5 @@
 /**
- * Hostile input against a real instance (issue 5 "Reliability"): well over 100 bad requests —
+ * Hostile input against a real instance (docs/GUARANTEES.md): well over 100 bad requests —
  * malformed JSON, wrong content types, wrong fields, bad amounts, garbage bytes, oversized and
  * chunked bodies, wrong methods, unknown paths, bad summary bounds, odd request lines and Host
  * headers sent over a raw socket. Every one must get a 4xx with a JSON `{"error": string}` body,
@@ -15,7 +15,7 @@ import assert from "node:assert/strict";
 import type { App } from "../../src/app.ts";
 import { startTestApp } from "../support/app.ts";
 import { keysFor } from "../../src/store/keys.ts";
-import { closeRedis, connectRedis, send } from "../../src/store/redis.ts";
+import { closeRedis, connectRedis, send } from "../../src/store/redis/client.ts";
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../support/redis.ts";
 
 const MAX_BODY = 1024;

@@ -19,9 +19,9 @@ import {
   type MetricsSnapshot,
   type ProcessorMetrics,
 } from "../../src/http/metrics.ts";
-import { type RunningProcessor, startProcessor } from "../../src/simulator/server.ts";
+import { type RunningProcessor, startProcessor } from "../../tools/simulator/server.ts";
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../support/redis.ts";
-import { closeRedis, connectRedis } from "../../src/store/redis.ts";
+import { closeRedis, connectRedis } from "../../src/store/redis/client.ts";
 
 /** One parsed sample line. */
 interface Sample {

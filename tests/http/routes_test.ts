@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createHandler, type RouteDeps } from "../../src/http/routes.ts";
-import type { Payment } from "../../src/payments/payment.ts";
+import type { Payment } from "../../src/domain/payment.ts";
 
 const ID = "4a7901b8-7d26-4d9d-aa19-4dc1c7cf60b3";
 

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { parsePaymentBody, ValidationError } from "../../src/http/validation.ts";
-import { MAX_AMOUNT_CENTS } from "../../src/payments/money.ts";
+import { MAX_AMOUNT_CENTS } from "../../src/domain/money.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ID = "4a7901b8-7d26-4d9d-aa19-4dc1c7cf60b3";

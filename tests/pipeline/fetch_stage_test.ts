@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { runFetchStage } from "../../src/pipeline/fetch_stage.ts";
 import { Channel } from "../../src/pipeline/channel.ts";
 import { Holdings } from "../../src/pipeline/holdings.ts";
-import type { QueuedPayment } from "../../src/payments/payment.ts";
+import type { QueuedPayment } from "../../src/domain/payment.ts";
 import type { PaymentQueue } from "../../src/store/queue.ts";
-import type { Redis } from "../../src/store/redis.ts";
+import type { Redis } from "../../src/store/redis/client.ts";
 
 /** A long pause: the tests see whether the stage waits, never how long. */
 const FOREVER_MS = 600_000;

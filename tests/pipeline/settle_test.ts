@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import type { Lookup } from "../../src/processors/client.ts";
 import { HealthGate } from "../../src/processors/health_gate.ts";
 import type { Outcome } from "../../src/processors/outcome.ts";
-import type { AttemptState, ProcessorName, QueuedPayment } from "../../src/payments/payment.ts";
+import type { AttemptState, QueuedPayment } from "../../src/domain/payment.ts";
+import type { ProcessorName } from "../../src/domain/processor.ts";
 import { Settler } from "../../src/pipeline/settle.ts";
 
 const ID = "4a7901b8-7d26-4d9d-aa19-4dc1c7cf60b3";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ConfigError, loadConfig } from "../../src/config.ts";
 import { parseStoredInstant, ProcessorClient } from "../../src/processors/client.ts";
-import { startProcessor } from "../../src/simulator/server.ts";
+import { startProcessor } from "../../tools/simulator/server.ts";
 
 Deno.test("parseStoredInstant reads the processor's zone-less echo as UTC", () => {
   const ms = Date.UTC(2025, 7, 21, 0, 40, 25, 70);

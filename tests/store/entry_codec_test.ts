@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { decodeEntry, encodeEntry } from "../../src/store/entry_codec.ts";
-import type { AttemptState } from "../../src/payments/payment.ts";
+import type { AttemptState } from "../../src/domain/payment.ts";
 
 const payment = { correlationId: "4a7901b8-7d26-4d9d-aa19-4dc1c7cf60b3", amountCents: 2005 };
 

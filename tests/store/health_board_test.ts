@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { HealthBoard } from "../../src/store/health_board.ts";
-import { send } from "../../src/store/redis.ts";
+import { send } from "../../src/store/redis/client.ts";
 import { withRedis } from "../support/redis.ts";
 
 Deno.test("the poll lock is held by one instance until it expires", () =>

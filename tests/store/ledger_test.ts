@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import type { ProcessorName, QueuedPayment } from "../../src/payments/payment.ts";
+import type { QueuedPayment } from "../../src/domain/payment.ts";
+import type { ProcessorName } from "../../src/domain/processor.ts";
 import { Ledger } from "../../src/store/ledger.ts";
 import { PaymentQueue } from "../../src/store/queue.ts";
 import { purgePayments } from "../../src/store/purge.ts";
-import { send } from "../../src/store/redis.ts";
+import { send } from "../../src/store/redis/client.ts";
 import { withRedis } from "../support/redis.ts";
 
 const T = Date.UTC(2025, 7, 21, 0, 40, 25, 70);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { PaymentQueue } from "../../src/store/queue.ts";
-import { closeRedis, connectRedis, send } from "../../src/store/redis.ts";
+import { closeRedis, connectRedis, send } from "../../src/store/redis/client.ts";
 import { TEST_REDIS_URL, withRedis } from "../support/redis.ts";
 
 const pay = (n: number) => ({

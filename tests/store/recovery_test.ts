@@ -1,5 +1,5 @@
 /**
- * Crash recovery on a real Redis (issue 5 "Reliability"): heartbeat keys, the atomic move of a
+ * Crash recovery on a real Redis (docs/GUARANTEES.md): heartbeat keys, the atomic move of a
  * dead instance's processing list back to the queue (src/store/recovery.ts), the recovery loop's
  * confirmation rule (src/pipeline/recovery_loop.ts), and an instance recovering its own list at
  * start-up (src/app.ts).
@@ -9,8 +9,8 @@
 import assert from "node:assert/strict";
 import { startApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
-import { RecoveryScanner } from "../../src/pipeline/recovery_loop.ts";
-import { freePort } from "../../src/stack/processes.ts";
+import { RecoveryScanner } from "../../src/background/recovery_loop.ts";
+import { freePort } from "../../tools/stack/processes.ts";
 import { decodeEntry } from "../../src/store/entry_codec.ts";
 import { Heartbeat, isAlive } from "../../src/store/heartbeat.ts";
 import type { Keys } from "../../src/store/keys.ts";
@@ -20,7 +20,7 @@ import {
   recoverProcessingList,
   releaseOrphans,
 } from "../../src/store/recovery.ts";
-import { closeRedis, connectRedis, type Redis, send } from "../../src/store/redis.ts";
+import { closeRedis, connectRedis, type Redis, send } from "../../src/store/redis/client.ts";
 import { TEST_REDIS_URL, withRedis } from "../support/redis.ts";
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;

@@ -16,8 +16,8 @@ import {
   type Reply,
   Script,
   send,
-} from "../../src/store/redis.ts";
-import { freePort, ManagedProcess } from "../../src/stack/processes.ts";
+} from "../../src/store/redis/client.ts";
+import { freePort, ManagedProcess } from "../../tools/stack/processes.ts";
 import { PrivateRedis, waitFor } from "../support/cluster.ts";
 import { TEST_REDIS_URL, withRedis } from "../support/redis.ts";
 

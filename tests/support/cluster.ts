@@ -10,11 +10,11 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { type RunningProcessor, startProcessor } from "../../src/simulator/server.ts";
-import { findExecutable, freePort, ManagedProcess } from "../../src/stack/processes.ts";
-import { PROCESSOR_NAMES, type ProcessorName } from "../../src/payments/payment.ts";
+import { type RunningProcessor, startProcessor } from "../../tools/simulator/server.ts";
+import { findExecutable, freePort, ManagedProcess } from "../../tools/stack/processes.ts";
+import { PROCESSOR_NAMES, type ProcessorName } from "../../src/domain/processor.ts";
 import type { Keys } from "../../src/store/keys.ts";
-import { type Redis, scanKeys, send } from "../../src/store/redis.ts";
+import { type Redis, scanKeys, send } from "../../src/store/redis/client.ts";
 
 const REPO_ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname).replace(
   /\/$/,

@@ -4,7 +4,13 @@
  *
  * @module
  */
-import { closeRedis, connectRedis, type Redis, scanKeys, send } from "../../src/store/redis.ts";
+import {
+  closeRedis,
+  connectRedis,
+  type Redis,
+  scanKeys,
+  send,
+} from "../../src/store/redis/client.ts";
 import { type Keys, keysFor } from "../../src/store/keys.ts";
 
 /** The Redis URL tests use. */
