@@ -14,7 +14,11 @@ RUN mkdir -p /sockets \
 
 USER deno
 
-COPY --chown=deno:deno deno.json deno.lock* ./
+COPY --chown=deno:deno deno.json deno.lock ./
+# The workspace members tools/ and tests/ (deno.json "workspace") are dev-only and are not copied:
+# drop the key so Deno neither looks for them nor installs their dependencies (the image caches
+# the product's npm packages only; tests/deploy/compose_test.ts checks this file).
+RUN deno eval --no-config 'const c = JSON.parse(Deno.readTextFileSync("deno.json")); delete c.workspace; Deno.writeTextFileSync("deno.json", JSON.stringify(c, null, 2));'
 COPY --chown=deno:deno src/ ./src/
 RUN deno install --entrypoint src/main.ts
 
