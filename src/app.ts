@@ -27,10 +27,11 @@ import { HealthBoard } from "./store/health_board.ts";
 import { Heartbeat } from "./store/heartbeat.ts";
 import { keysFor } from "./store/keys.ts";
 import { Ledger } from "./store/ledger.ts";
-import { purgePayments } from "./store/purge.ts";
+import { Purge } from "./store/purge.ts";
 import { PaymentQueue } from "./store/queue.ts";
-import { recoverProcessingList } from "./store/recovery.ts";
-import { closeRedis, connectRedis } from "./store/redis/client.ts";
+import { Recovery } from "./store/recovery.ts";
+import { Redis } from "./store/redis/client.ts";
+import { SummaryReader } from "./store/summary.ts";
 
 /**
  * Most expected latency for regular traffic, ms: the 2 s settlement deadline of docs/CONTRACT.md §6.3
@@ -66,14 +67,17 @@ export interface App {
  */
 export async function startApp(config: Config): Promise<App> {
   const onError = (error: Error) => warn("redis", error.message);
-  const redis = await connectRedis(config.redisUrl, { name: `${config.instanceId}-cmd`, onError });
-  const blocking = await connectRedis(config.redisUrl, {
+  const redis = await Redis.connect(config.redisUrl, { name: `${config.instanceId}-cmd`, onError });
+  const blocking = await Redis.connect(config.redisUrl, {
     name: `${config.instanceId}-fetch`,
     onError,
   });
   const keys = keysFor(config.redisPrefix);
   const queue = new PaymentQueue(redis, keys, config.instanceId);
   const ledger = new Ledger(redis, keys);
+  const summaries = new SummaryReader(redis, keys);
+  const recovery = new Recovery(redis, keys);
+  const purge = new Purge(redis, keys);
   const processorUrls = { default: config.defaultUrl, fallback: config.fallbackUrl };
   const clients = perProcessor((name) => new ProcessorClient(name, processorUrls[name]));
   const latency = perProcessor(() => new Histogram(LATENCY_BUCKETS_SECONDS));
@@ -85,9 +89,7 @@ export async function startApp(config: Config): Promise<App> {
   });
   // Crash recovery (docs/GUARANTEES.md): take back what a crashed earlier run with this id held, then show
   // this instance alive before its pipeline takes anything (pipeline/recovery_loop.ts).
-  const recoveredOwn = await recoverProcessingList(redis, keys, config.instanceId, {
-    onlyIfDead: false,
-  });
+  const recoveredOwn = await recovery.recover(config.instanceId, { onlyIfDead: false });
   if (recoveredOwn) info(`${config.instanceId} recovered ${recoveredOwn} payments of its last run`);
   const heartbeat = new Heartbeat(redis, keys, config.instanceId, HEARTBEAT_TTL_MS);
   await heartbeat.beat();
@@ -135,8 +137,7 @@ export async function startApp(config: Config): Promise<App> {
   });
   const stopRecovery = new AbortController();
   const recovering = runRecoveryLoop({
-    redis,
-    keys,
+    recovery,
     instanceId: config.instanceId,
     intervalMs: RECOVERY_INTERVAL_MS,
     graceMs: RECOVERY_GRACE_MS,
@@ -158,8 +159,8 @@ export async function startApp(config: Config): Promise<App> {
   const http = new HttpCounters();
   const handler = createHandler({
     enqueue: (payment) => queue.enqueue(payment),
-    summary: (range) => ledger.summary(range),
-    purge: () => purgePayments(redis, keys),
+    summary: (range) => summaries.read(range),
+    purge: () => purge.payments(),
     health: async () => {
       const [backlog, processing] = await Promise.all([queue.length(), queue.processingLength()])
         .catch(() => [undefined, undefined]);
@@ -226,7 +227,7 @@ export async function startApp(config: Config): Promise<App> {
       stopPolling.abort();
       await poller;
       for (const client of Object.values(clients)) client.close();
-      await Promise.all([closeRedis(redis), closeRedis(blocking)]);
+      await Promise.all([redis.close(), blocking.close()]);
       info(`${config.instanceId} stopped`);
     })();
   return { addr: server.addr, stop, finished: server.finished.then(() => stopping) };

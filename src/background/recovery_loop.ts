@@ -19,16 +19,12 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { info, warn } from "../log.ts";
-import { isAlive } from "../store/heartbeat.ts";
-import type { Keys } from "../store/keys.ts";
-import { processingOwners, recoverProcessingList } from "../store/recovery.ts";
-import type { Redis } from "../store/redis/client.ts";
+import type { Recovery } from "../store/recovery.ts";
 
 /** Options of {@link runRecoveryLoop}; times in ms. */
 export interface RecoveryLoopOptions {
-  /** The shared command connection. */
-  redis: Redis;
-  keys: Keys;
+  /** The processing lists of every instance (store/recovery.ts). */
+  recovery: Recovery;
   /** This instance: its own list is never touched by the loop. */
   instanceId: string;
   /** Spacing of rounds. */
@@ -63,17 +59,17 @@ export class RecoveryScanner {
    *   consecutive successful ones).
    */
   async round(): Promise<Map<string, number>> {
-    const { redis, keys, instanceId } = this.#options;
+    const { recovery, instanceId } = this.#options;
     const now = this.#options.now ?? Date.now;
     const recovered = new Map<string, number>();
     try {
-      const owners = (await processingOwners(redis, keys)).filter((id) => id !== instanceId);
+      const owners = (await recovery.owners()).filter((id) => id !== instanceId);
       for (const suspect of this.#suspects.keys()) {
         if (!owners.includes(suspect)) this.#suspects.delete(suspect);
       }
       for (const owner of owners) {
         const askedAt = now();
-        if (await isAlive(redis, keys, owner)) {
+        if (await recovery.isAlive(owner)) {
           this.#suspects.delete(owner);
           continue;
         }
@@ -84,7 +80,7 @@ export class RecoveryScanner {
         }
         // Conservative both ways: the first sighting dates from its reply, this one from its ask.
         if (askedAt - firstSeen < this.#options.graceMs) continue;
-        const moved = await recoverProcessingList(redis, keys, owner, {
+        const moved = await recovery.recover(owner, {
           onlyIfDead: true,
           nowMs: now(),
         });

@@ -7,7 +7,7 @@
 import { fromCents } from "../domain/money.ts";
 import { perProcessor } from "../domain/processor.ts";
 import type { Payment } from "../domain/payment.ts";
-import type { Summary } from "../store/ledger.ts";
+import type { Summary } from "../store/summary.ts";
 import type { IntakeResult } from "../store/queue.ts";
 import { readText } from "./body.ts";
 import { type HttpCounters, METRICS_CONTENT_TYPE } from "./metrics.ts";

@@ -44,3 +44,18 @@ export function decodeEntry(raw: string): QueuedPayment {
   }
   throw new TypeError(`malformed queue entry "${raw}"`);
 }
+
+/**
+ * Lua twin of `encodeEntry(payment, { kind: "unknown", since: at })` for the scripts that move
+ * entries back to the queue (queue.ts, recovery.ts): `remark(entry, at)` keeps the
+ * `<correlationId>:<cents>` head of any entry and appends `:?:<at>`; text without a `:` is left as
+ * it is.
+ */
+export const REMARK_LUA = `
+local function remark(entry, at)
+  local first = string.find(entry, ':', 1, true)
+  if not first then return entry end
+  local second = string.find(entry, ':', first + 1, true)
+  local head = second and string.sub(entry, 1, second - 1) or entry
+  return head .. ':?:' .. at
+end`;

@@ -1,13 +1,14 @@
 /**
  * The cluster-wide health board in Redis: a lock that elects the one poller of the processors'
  * service-health endpoint, and the snapshot that poller publishes for every instance
- * (docs/CONTRACT.md §2: 1 call per 5 s per processor, shared by all callers; docs/DESIGN.md health gate).
+ * (docs/CONTRACT.md §2: 1 call per 5 s per processor, shared by all callers;
+ * docs/DESIGN.md "Health gate").
  *
  * @module
  */
 import type { HealthSnapshot } from "../domain/processor.ts";
 import type { Keys } from "./keys.ts";
-import { type Redis, send } from "./redis/client.ts";
+import type { Redis } from "./redis/client.ts";
 
 /** How long a published snapshot lives without being refreshed, ms. */
 const SNAPSHOT_TTL_MS = 60_000;
@@ -29,7 +30,7 @@ export class HealthBoard {
    * @returns true when this instance may poll now.
    */
   async tryLock(instanceId: string, ttlMs: number): Promise<boolean> {
-    const reply = await send(this.#redis, [
+    const reply = await this.#redis.send([
       "SET",
       this.#keys.healthLock,
       instanceId,
@@ -42,7 +43,7 @@ export class HealthBoard {
 
   /** Publishes the snapshot for every instance. */
   async publish(snapshot: HealthSnapshot): Promise<void> {
-    await send(this.#redis, [
+    await this.#redis.send([
       "SET",
       this.#keys.health,
       JSON.stringify(snapshot),
@@ -53,7 +54,7 @@ export class HealthBoard {
 
   /** The latest snapshot, or undefined when none was published within its TTL. */
   async read(): Promise<HealthSnapshot | undefined> {
-    const reply = await send(this.#redis, ["GET", this.#keys.health]);
+    const reply = await this.#redis.send(["GET", this.#keys.health]);
     return typeof reply === "string" ? JSON.parse(reply) as HealthSnapshot : undefined;
   }
 }

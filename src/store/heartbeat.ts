@@ -1,7 +1,8 @@
 /**
  * Liveness of an instance in Redis: a key with a time-to-live that the instance refreshes while
- * it runs (docs/DESIGN.md fetch stage: "a crash leaves them recoverable"). When the key is gone, the
- * instance is presumed dead and other instances may recover its processing list (recovery.ts).
+ * it runs (docs/DESIGN.md "Fetch stage": "a crash leaves them recoverable"). When the key is gone,
+ * the instance is presumed dead and other instances may recover its processing list (recovery.ts
+ * reads the key).
  *
  * The value is a token unique to this process, so the owner can tell whether the key it refreshes
  * is still its own (a lapse means another instance may have recovered its list), and a graceful
@@ -10,7 +11,8 @@
  * @module
  */
 import type { Keys } from "./keys.ts";
-import { type Redis, Script, send } from "./redis/client.ts";
+import type { Redis } from "./redis/client.ts";
+import { Script } from "./redis/script.ts";
 
 // KEYS: heartbeat key. ARGV: token. Deletes the key only while it holds this process's token.
 const CLEAR = new Script(`
@@ -60,7 +62,7 @@ export class Heartbeat {
    */
   async beat(): Promise<boolean> {
     const sentAt = Date.now();
-    const previous = await send(this.#redis, [
+    const previous = await this.#redis.send([
       "SET",
       this.#key,
       this.token,
@@ -82,13 +84,4 @@ export class Heartbeat {
   async clear(): Promise<boolean> {
     return await CLEAR.run(this.#redis, [this.#key], [this.token]) === 1;
   }
-}
-
-/**
- * Whether the heartbeat of `instanceId` is present now.
- *
- * @throws the Redis error.
- */
-export async function isAlive(redis: Redis, keys: Keys, instanceId: string): Promise<boolean> {
-  return await send(redis, ["EXISTS", keys.heartbeat(instanceId)]) === 1;
 }

@@ -1,18 +1,17 @@
 /**
- * Bookings: payments confirmed by a processor, with the exact requestedAt it stored, and the
- * summary computed from them (docs/CONTRACT.md §1, §6.1).
+ * Bookings: payments confirmed by a processor, with the exact requestedAt it stored
+ * (docs/CONTRACT.md §1, §6.1). The totals computed from them: summary.ts.
  *
  * Layout: one sorted set per (processor, amount in cents), members correlationIds, scores
- * requestedAt in epoch ms, plus a set of the amounts seen per processor. A summary is then
- * `ZCOUNT` per amount — O(amounts × log n), atomic across both processors — instead of a scan
- * over every booking. Keys built inside the summary script from a prefix: standalone Redis only.
+ * requestedAt in epoch ms, plus a set of the amounts seen per processor (keys.ts `settled`,
+ * `amounts`), which is what lets summary.ts count by amount instead of scanning every booking.
  *
  * @module
  */
 import { type Settlement } from "../domain/payment.ts";
-import { PROCESSOR_NAMES, type ProcessorName } from "../domain/processor.ts";
 import type { Keys } from "./keys.ts";
-import { type Redis, Script } from "./redis/client.ts";
+import type { Redis } from "./redis/client.ts";
+import { Script } from "./redis/script.ts";
 
 // KEYS[1]: processing list; per settlement i (0-based) at 2+3i: own set, other set, own amounts.
 // ARGV per settlement at 1+4i: correlationId, requestedAt, cents, processing entry.
@@ -33,42 +32,23 @@ for i = 0, #ARGV / 4 - 1 do
 end
 return {booked, skipped}`);
 
-// KEYS: amounts default, amounts fallback. ARGV: min, max, settled prefix default, fallback.
-const SUMMARY = new Script(`
-local out = {}
-for p = 1, 2 do
-  local count, cents = 0, 0
-  for _, amount in ipairs(redis.call('SMEMBERS', KEYS[p])) do
-    local n = redis.call('ZCOUNT', ARGV[2 + p] .. amount, ARGV[1], ARGV[2])
-    count = count + n
-    cents = cents + n * tonumber(amount)
-  end
-  out[2 * p - 1], out[2 * p] = count, cents
-end
-return out`);
-
-/** Totals of one processor: a count and an amount in integer cents. */
-export interface ProcessorTotals {
-  totalRequests: number;
-  totalCents: number;
-}
-
-/** Totals per processor. */
-export type Summary = Record<ProcessorName, ProcessorTotals>;
-
 /** Result of {@link Ledger.book}. */
-export interface BookResult {
+interface BookResult {
   /** Newly booked. */
   booked: number;
   /** Already booked before (a replay after a fault): acknowledged, not booked twice. */
   skipped: number;
 }
 
-/** Reads and writes bookings. */
+/** Writes bookings. */
 export class Ledger {
   readonly #redis: Redis;
   readonly #keys: Keys;
 
+  /**
+   * @param redis the shared command connection.
+   * @param keys the product's key names.
+   */
   constructor(redis: Redis, keys: Keys) {
     this.#redis = redis;
     this.#keys = keys;
@@ -96,25 +76,5 @@ export class Ledger {
     }
     const [booked, skipped] = await BOOK.run(this.#redis, keys, args) as number[];
     return { booked, skipped };
-  }
-
-  /**
-   * Totals of bookings whose requestedAt lies in `[fromMs, toMs]`, inclusive at both ends;
-   * without a range, every booking (docs/CONTRACT.md §1).
-   */
-  async summary(range?: { fromMs: number; toMs: number }): Promise<Summary> {
-    const [dc, dt, fc, ft] = await SUMMARY.run(
-      this.#redis,
-      PROCESSOR_NAMES.map((name) => this.#keys.amounts(name)),
-      [
-        range ? range.fromMs : "-inf",
-        range ? range.toMs : "+inf",
-        ...PROCESSOR_NAMES.map((name) => this.#keys.settled(name, "")),
-      ],
-    ) as number[];
-    return {
-      default: { totalRequests: dc, totalCents: dt },
-      fallback: { totalRequests: fc, totalCents: ft },
-    };
   }
 }

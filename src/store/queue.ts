@@ -1,16 +1,17 @@
 /**
- * The payments queue in Redis with the reliable-queue pattern (docs/DESIGN.md, fetch stage): intake
- * pushes on the left, an instance moves entries from the right into its own processing list,
- * and an entry leaves that list only when booked (see ledger.ts) or handed back.
+ * The payments queue in Redis with the reliable-queue pattern (docs/DESIGN.md "Fetch stage"):
+ * intake pushes on the left, an instance moves entries from the right into its own processing
+ * list, and an entry leaves that list only when booked (ledger.ts), handed back, or released as an
+ * orphan. Another instance's list: recovery.ts.
  *
  * @module
  */
 import type { AttemptState, Payment, QueuedPayment } from "../domain/payment.ts";
-import { decodeEntry, encodeEntry } from "./entry_codec.ts";
+import { decodeEntry, encodeEntry, REMARK_LUA } from "./entry_codec.ts";
 import type { Keys } from "./keys.ts";
 import { warn } from "../log.ts";
-import { type Redis, Script, send } from "./redis/client.ts";
-import { releaseOrphans } from "./recovery.ts";
+import type { Redis } from "./redis/client.ts";
+import { Script } from "./redis/script.ts";
 
 // KEYS: accepted hash, queue. ARGV: correlationId, cents, entry.
 // 1 = accepted, 0 = replay of the same payment, -1 = same id with another amount.
@@ -50,6 +51,19 @@ if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then
 end
 return 0`);
 
+// KEYS: processing list, queue. ARGV: recovery time (epoch ms), then the entries to release.
+// Each entry still in the list moves to the taking end of the queue, re-marked as recovered.
+// Returns the number moved.
+const RELEASE = new Script(`${REMARK_LUA}
+local moved = 0
+for i = 2, #ARGV do
+  if redis.call('LREM', KEYS[1], 1, ARGV[i]) == 1 then
+    redis.call('RPUSH', KEYS[2], remark(ARGV[i], ARGV[1]))
+    moved = moved + 1
+  end
+end
+return moved`);
+
 /** Result of {@link PaymentQueue.enqueue}. */
 export type IntakeResult = "accepted" | "replayed" | "conflict";
 
@@ -77,7 +91,7 @@ export class PaymentQueue {
 
   /**
    * Accepts a payment once: pushes it unless its correlationId was accepted before.
-   * Resolves only after Redis acknowledged (docs/CONTRACT.md §1; docs/DESIGN.md ingress).
+   * Resolves only after Redis acknowledged (docs/CONTRACT.md §1; docs/DESIGN.md "Ingress").
    *
    * @returns `accepted`, `replayed` (same id and amount already accepted: nothing pushed) or
    *   `conflict` (same id, other amount: nothing pushed).
@@ -100,10 +114,10 @@ export class PaymentQueue {
 
   /**
    * Waits up to `timeoutSeconds` for one entry (BLMOVE). Only on a dedicated connection: it
-   * blocks that connection (docs/DESIGN.md).
+   * blocks that connection (docs/DESIGN.md "Fetch stage").
    */
   async waitTake(blocking: Redis, timeoutSeconds: number): Promise<QueuedPayment | undefined> {
-    const reply = await send(blocking, [
+    const reply = await blocking.send([
       "BLMOVE",
       this.#keys.queue,
       this.#processing,
@@ -130,14 +144,24 @@ export class PaymentQueue {
   }
 
   /**
-   * Sends back to the queue, marked as recovered, every entry of this instance's processing list
-   * that is not in `held` (recovery.ts `releaseOrphans`; only between takes).
+   * Releases the orphans of this instance's processing list: every entry not in `held` (what its
+   * pipeline has in memory, pipeline/holdings.ts) goes back to the queue marked as recovered at
+   * `nowMs`, exactly as a dead instance's entries do (recovery.ts) — its attempts are unknown (a
+   * failed hand-back lost them), so the next taker looks it up on both processors first
+   * (settle.ts).
+   *
+   * Call it only while nothing is being taken into the list (the fetch stage, between takes): an
+   * entry a take is moving right now is not held yet and would be released under the taker.
    *
    * @returns the number of entries moved.
-   * @throws the Redis error.
+   * @throws the Redis error; entries already moved stay moved (each move is atomic).
    */
-  releaseOrphans(held: ReadonlySet<string>): Promise<number> {
-    return releaseOrphans(this.#redis, this.#processing, this.#keys.queue, held);
+  async releaseOrphans(held: ReadonlySet<string>, nowMs = Date.now()): Promise<number> {
+    const listed = await this.#redis.send(["LRANGE", this.#processing, 0, -1]) as string[];
+    const orphans = listed.filter((raw) => !held.has(raw));
+    if (orphans.length === 0) return 0;
+    const keys = [this.#processing, this.#keys.queue];
+    return await RELEASE.run(this.#redis, keys, [nowMs, ...orphans]) as number;
   }
 
   /**
@@ -162,11 +186,11 @@ export class PaymentQueue {
 
   /** Backlog: payments accepted and not yet taken by any instance. */
   async length(): Promise<number> {
-    return await send(this.#redis, ["LLEN", this.#keys.queue]) as number;
+    return await this.#redis.send(["LLEN", this.#keys.queue]) as number;
   }
 
   /** Payments held by this instance (taken, not yet booked or handed back). */
   async processingLength(): Promise<number> {
-    return await send(this.#redis, ["LLEN", this.#processing]) as number;
+    return await this.#redis.send(["LLEN", this.#processing]) as number;
   }
 }

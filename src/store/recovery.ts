@@ -1,7 +1,9 @@
 /**
- * Crash recovery of the reliable queue (docs/DESIGN.md fetch stage: "a crash leaves them
- * recoverable"): the entries of a dead instance's processing list go back to the taking end of the
- * queue, each marked as recovered (`<id>:<cents>:?:<now ms>`, entry_codec.ts).
+ * Crash recovery of the reliable queue (docs/DESIGN.md "Fetch stage": "a crash leaves them
+ * recoverable"): which instances hold processing lists, whether they are alive, and the move of a
+ * dead instance's list back to the taking end of the queue, each entry marked as recovered
+ * (`<id>:<cents>:?:<now ms>`, entry_codec.ts). A live instance's own orphans: queue.ts
+ * `releaseOrphans`.
  *
  * Every recovered entry is re-marked `?` with the recovery time, whatever marker it carried:
  * the dead instance may have done anything with it after taking it — sent it, or released an
@@ -14,8 +16,10 @@
  *
  * @module
  */
+import { REMARK_LUA } from "./entry_codec.ts";
 import type { Keys } from "./keys.ts";
-import { type Redis, scanKeys, Script, send } from "./redis/client.ts";
+import type { Redis } from "./redis/client.ts";
+import { Script } from "./redis/script.ts";
 
 // KEYS: processing list, its owner's heartbeat key, queue.
 // ARGV: recovery time (epoch ms), "1" to act only while the heartbeat key is absent.
@@ -23,16 +27,7 @@ import { type Redis, scanKeys, Script, send } from "./redis/client.ts";
 // LPOP takes the newest entry first (the fetch stage pushes on the left) and RPUSH puts each at
 // the taking end, so the oldest entry ends next in line. Atomic: two instances recovering the
 // same list at once move each entry exactly once (the second finds the list empty).
-// Lua: `entry` re-marked as recovered at `at` (`<id>:<cents>:?:<at>`).
-const REMARK = `
-local function remark(entry, at)
-  local first = string.find(entry, ':', 1, true)
-  if not first then return entry end
-  local second = string.find(entry, ':', first + 1, true)
-  local head = second and string.sub(entry, 1, second - 1) or entry
-  return head .. ':?:' .. at
-end`;
-const RECOVER = new Script(`${REMARK}
+const RECOVER = new Script(`${REMARK_LUA}
 if ARGV[2] == '1' and redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
 local moved = 0
 while true do
@@ -43,21 +38,8 @@ while true do
 end
 return moved`);
 
-// KEYS: processing list, queue. ARGV: recovery time (epoch ms), then the entries to release.
-// Each entry still in the list moves to the taking end of the queue, re-marked as recovered.
-// Returns the number moved.
-const RELEASE = new Script(`${REMARK}
-local moved = 0
-for i = 2, #ARGV do
-  if redis.call('LREM', KEYS[1], 1, ARGV[i]) == 1 then
-    redis.call('RPUSH', KEYS[2], remark(ARGV[i], ARGV[1]))
-    moved = moved + 1
-  end
-end
-return moved`);
-
-/** Options of {@link recoverProcessingList}. */
-export interface RecoverOptions {
+/** Options of {@link Recovery.recover}. */
+interface RecoverOptions {
   /**
    * true: move the entries only if the owner's heartbeat key is absent at that instant (another
    * instance's list). false: move them unconditionally (an instance recovering its own list at
@@ -68,64 +50,58 @@ export interface RecoverOptions {
   nowMs?: number;
 }
 
-/**
- * Moves every entry of `instanceId`'s processing list back to the queue, next in line, marked
- * as recovered at `nowMs` — atomically, in one script.
- *
- * @returns the number of entries moved, or `"alive"` when `onlyIfDead` was set and the owner's
- *   heartbeat is present (nothing moved).
- * @throws the Redis error; then nothing was moved.
- */
-export async function recoverProcessingList(
-  redis: Redis,
-  keys: Keys,
-  instanceId: string,
-  options: RecoverOptions,
-): Promise<number | "alive"> {
-  const reply = await RECOVER.run(
-    redis,
-    [keys.processing(instanceId), keys.heartbeat(instanceId), keys.queue],
-    [options.nowMs ?? Date.now(), options.onlyIfDead ? "1" : "0"],
-  ) as number;
-  return reply < 0 ? "alive" : reply;
-}
+/** The processing lists of every instance, as seen by whoever recovers them. */
+export class Recovery {
+  readonly #redis: Redis;
+  readonly #keys: Keys;
 
-/**
- * Releases the orphans of a live instance's processing list: every entry not in `held` (what its
- * pipeline has in memory, pipeline/holdings.ts) goes back to the queue marked as recovered at
- * `nowMs`, exactly as a dead instance's entries do — its attempts are unknown (a failed hand-back
- * lost them), so the next taker looks it up on both processors first (settle.ts).
- *
- * Call it only while nothing is being taken into the list (the fetch stage, between takes): an
- * entry a take is moving right now is not held yet and would be released under the taker.
- *
- * @returns the number of entries moved.
- * @throws the Redis error; entries already moved stay moved (each move is atomic).
- */
-export async function releaseOrphans(
-  redis: Redis,
-  processingKey: string,
-  queueKey: string,
-  held: ReadonlySet<string>,
-  nowMs = Date.now(),
-): Promise<number> {
-  const listed = await send(redis, ["LRANGE", processingKey, 0, -1]) as string[];
-  const orphans = listed.filter((raw) => !held.has(raw));
-  if (orphans.length === 0) return 0;
-  return await RELEASE.run(redis, [processingKey, queueKey], [nowMs, ...orphans]) as number;
-}
-
-/**
- * The instance ids that have a non-empty processing list now (`SCAN` over
- * `keys.processingPattern`; Redis deletes empty lists, so every id found holds entries).
- *
- * @throws the Redis error.
- */
-export async function processingOwners(redis: Redis, keys: Keys): Promise<string[]> {
-  const head = keys.processing("");
-  const owners = new Set<string>();
-  for await (const found of scanKeys(redis, keys.processingPattern)) {
-    for (const key of found) owners.add(key.slice(head.length));
+  /**
+   * @param redis the shared command connection.
+   * @param keys the product's key names.
+   */
+  constructor(redis: Redis, keys: Keys) {
+    this.#redis = redis;
+    this.#keys = keys;
   }
-  return [...owners];
+
+  /**
+   * The instance ids that have a non-empty processing list now (`SCAN` over
+   * `keys.processingPattern`; Redis deletes empty lists, so every id found holds entries).
+   *
+   * @throws the Redis error.
+   */
+  async owners(): Promise<string[]> {
+    const owners = new Set<string>();
+    for await (const found of this.#redis.scan(this.#keys.processingPattern)) {
+      for (const key of found) owners.add(this.#keys.ownerOf(key));
+    }
+    return [...owners];
+  }
+
+  /**
+   * Whether the heartbeat key of `owner` (heartbeat.ts) is present now.
+   *
+   * @throws the Redis error.
+   */
+  async isAlive(owner: string): Promise<boolean> {
+    return await this.#redis.send(["EXISTS", this.#keys.heartbeat(owner)]) === 1;
+  }
+
+  /**
+   * Moves every entry of `owner`'s processing list back to the queue, next in line, marked as
+   * recovered at `nowMs` — atomically, in one script.
+   *
+   * @returns the number of entries moved, or `"alive"` when `onlyIfDead` was set and the owner's
+   *   heartbeat is present (nothing moved).
+   * @throws the Redis error; then nothing was moved.
+   */
+  async recover(owner: string, options: RecoverOptions): Promise<number | "alive"> {
+    const keys = this.#keys;
+    const reply = await RECOVER.run(
+      this.#redis,
+      [keys.processing(owner), keys.heartbeat(owner), keys.queue],
+      [options.nowMs ?? Date.now(), options.onlyIfDead ? "1" : "0"],
+    ) as number;
+    return reply < 0 ? "alive" : reply;
+  }
 }

@@ -16,7 +16,7 @@
  */
 import assert from "node:assert/strict";
 import { keysFor } from "../../src/store/keys.ts";
-import { closeRedis, connectRedis, send } from "../../src/store/redis/client.ts";
+import { Redis } from "../../src/store/redis/client.ts";
 import {
   auditExactlyOnce,
   type Instance,
@@ -39,7 +39,7 @@ const DRAIN_TIMEOUT_MS = 180_000;
 
 Deno.test("e2e crash: SIGKILLed instances lose nothing and book nothing twice", async () => {
   const simulators = startSimulators(PROCESSOR_DELAY_MS);
-  const redis = await connectRedis(TEST_REDIS_URL, { name: "test-crash" });
+  const redis = await Redis.connect(TEST_REDIS_URL, { name: "test-crash" });
   const keys = keysFor(testPrefix());
   const everyInstance: Instance[] = [];
   const spawn = (instanceId: string, port?: number) => {
@@ -56,7 +56,7 @@ Deno.test("e2e crash: SIGKILLed instances lose nothing and book nothing twice", 
     return instance;
   };
   const describe = () => logs(everyInstance);
-  const held = async (id: string) => await send(redis, ["LLEN", keys.processing(id)]) as number;
+  const held = async (id: string) => await redis.send(["LLEN", keys.processing(id)]) as number;
   try {
     let api1 = spawn("api1");
     let api2 = spawn("api2");
@@ -139,6 +139,6 @@ Deno.test("e2e crash: SIGKILLed instances lose nothing and book nothing twice", 
     await Promise.all(everyInstance.map((i) => i.process.stop("SIGTERM", 15_000)));
     await simulators.shutdown();
     await deleteKeys(redis, keys.prefix);
-    await closeRedis(redis);
+    await redis.close();
   }
 });

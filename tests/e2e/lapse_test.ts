@@ -9,8 +9,8 @@ import assert from "node:assert/strict";
 import type { App } from "../../src/app.ts";
 import { startTestApp } from "../support/app.ts";
 import { keysFor } from "../../src/store/keys.ts";
-import { recoverProcessingList } from "../../src/store/recovery.ts";
-import { closeRedis, connectRedis, send } from "../../src/store/redis/client.ts";
+import { Recovery } from "../../src/store/recovery.ts";
+import { Redis } from "../../src/store/redis/client.ts";
 import { type RunningProcessor, startProcessor } from "../../tools/simulator/server.ts";
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../support/redis.ts";
 
@@ -19,7 +19,7 @@ const PAYMENTS = 300;
 Deno.test("a heartbeat lapse restarts the pipeline and nothing is lost or doubled", async () => {
   const prefix = testPrefix();
   const keys = keysFor(prefix);
-  const redis = await connectRedis(TEST_REDIS_URL, { name: "test-lapse" });
+  const redis = await Redis.connect(TEST_REDIS_URL, { name: "test-lapse" });
   const processors: RunningProcessor[] = [
     startProcessor({ port: 0, fee: "0.05", delayMs: 400 }),
     startProcessor({ port: 0, fee: "0.15", delayMs: 400 }),
@@ -50,16 +50,16 @@ Deno.test("a heartbeat lapse restarts the pipeline and nothing is lost or double
       );
     }
     // Play the peer: the heartbeat is gone and the list is recovered while payments are in flight.
-    await send(redis, ["DEL", keys.heartbeat(instanceId)]);
-    const recovered = await recoverProcessingList(redis, keys, instanceId, { onlyIfDead: true });
+    await redis.send(["DEL", keys.heartbeat(instanceId)]);
+    const recovered = await new Recovery(redis, keys).recover(instanceId, { onlyIfDead: true });
     assert.ok(typeof recovered === "number" && recovered > 0, `recovered ${recovered}`);
 
     const deadline = Date.now() + 60_000;
     let stored = 0;
     while (Date.now() < deadline) {
       stored = processors.reduce((sum, p) => sum + p.state.ledger.size, 0);
-      const backlog = await send(redis, ["LLEN", keys.queue]) as number;
-      const held = await send(redis, ["LLEN", keys.processing(instanceId)]) as number;
+      const backlog = await redis.send(["LLEN", keys.queue]) as number;
+      const held = await redis.send(["LLEN", keys.processing(instanceId)]) as number;
       if (stored === PAYMENTS && backlog === 0 && held === 0) break;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -75,6 +75,6 @@ Deno.test("a heartbeat lapse restarts the pipeline and nothing is lost or double
     await app?.stop();
     await Promise.all(processors.map((p) => p.shutdown()));
     await deleteKeys(redis, prefix);
-    await closeRedis(redis);
+    await redis.close();
   }
 });

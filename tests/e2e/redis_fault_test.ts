@@ -15,7 +15,7 @@
  */
 import assert from "node:assert/strict";
 import { keysFor } from "../../src/store/keys.ts";
-import { closeRedis, connectRedis, type Redis, send } from "../../src/store/redis/client.ts";
+import { Redis } from "../../src/store/redis/client.ts";
 import {
   auditExactlyOnce,
   delay,
@@ -46,7 +46,7 @@ Deno.test({
     await server.start();
     const simulators = startSimulators(100);
     const keys = keysFor(testPrefix());
-    const redis = await connectRedis(server.url, { name: "test-redis-fault" });
+    const redis = await Redis.connect(server.url, { name: "test-redis-fault" });
     const instances: Instance[] = ["api1", "api2"].map((instanceId) =>
       spawnInstance({ instanceId, redisUrl: server.url, redisPrefix: keys.prefix, simulators })
     );
@@ -84,7 +84,7 @@ Deno.test({
     } finally {
       await Promise.all(instances.map((i) => i.process.stop("SIGTERM", 15_000)));
       await simulators.shutdown();
-      await closeRedis(redis);
+      await redis.close();
       await server.stop();
     }
   },
@@ -96,7 +96,7 @@ async function booked(redis: Redis, keys: ReturnType<typeof keysFor>, id: string
     `${id} booked`,
     async () => {
       for (const name of ["default", "fallback"] as const) {
-        if (await send(redis, ["ZSCORE", keys.settled(name, 2005), id]) !== null) return Date.now();
+        if (await redis.send(["ZSCORE", keys.settled(name, 2005), id]) !== null) return Date.now();
       }
       return undefined;
     },
@@ -120,7 +120,7 @@ Deno.test({
       simulators,
     });
     const describe = () => logs([instance]);
-    let redis = await connectRedis(server.url, { name: "test-redis-kill" });
+    let redis = await Redis.connect(server.url, { name: "test-redis-kill" });
     try {
       await waitHealthy(instance);
       const before = await postLoad(Array.from({ length: 100 }, () => crypto.randomUUID()), {
@@ -130,7 +130,7 @@ Deno.test({
       await waitDrained(redis, keys, simulators, 60_000, describe);
       await auditExactlyOnce(redis, keys, simulators, before, describe);
 
-      await closeRedis(redis);
+      await redis.close();
       await server.kill();
       // Redis state is gone; forget the processors' copy too so the audit after covers new work.
       simulators.default.state.ledger.purge();
@@ -155,10 +155,10 @@ Deno.test({
 
       await server.start();
       const back = Date.now();
-      redis = await connectRedis(server.url, { name: "test-redis-kill" });
+      redis = await Redis.connect(server.url, { name: "test-redis-kill" });
       // Every watcher measures from the restart on its own, in parallel.
       const since = <T>(promise: Promise<T>) => promise.then(() => Date.now() - back);
-      const present = (key: string) => async () => await send(redis, ["EXISTS", key]) === 1;
+      const present = (key: string) => async () => await redis.send(["EXISTS", key]) === 1;
       const id = crypto.randomUUID();
       const intake = waitFor(
         "a POST accepted again",
@@ -211,7 +211,7 @@ Deno.test({
     } finally {
       await instance.process.stop("SIGTERM", 15_000);
       await simulators.shutdown();
-      await closeRedis(redis);
+      await redis.close();
       await server.stop();
     }
   },

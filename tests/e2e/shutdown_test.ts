@@ -14,7 +14,7 @@
  */
 import assert from "node:assert/strict";
 import { keysFor } from "../../src/store/keys.ts";
-import { closeRedis, connectRedis, send } from "../../src/store/redis/client.ts";
+import { Redis } from "../../src/store/redis/client.ts";
 import {
   auditExactlyOnce,
   delay,
@@ -38,7 +38,7 @@ const SHUTDOWN_DEADLINE_MS = 8_000;
 
 Deno.test("e2e shutdown: SIGTERM under load refuses new payments, hands back, exits 0", async () => {
   const simulators = startSimulators(PROCESSOR_DELAY_MS);
-  const redis = await connectRedis(TEST_REDIS_URL, { name: "test-shutdown" });
+  const redis = await Redis.connect(TEST_REDIS_URL, { name: "test-shutdown" });
   const keys = keysFor(testPrefix());
   const instances: Instance[] = ["api1", "api2"].map((instanceId) =>
     spawnInstance({ instanceId, redisUrl: TEST_REDIS_URL, redisPrefix: keys.prefix, simulators })
@@ -74,8 +74,8 @@ Deno.test("e2e shutdown: SIGTERM under load refuses new payments, hands back, ex
     const exit = await api1.process.status;
     const exitMs = Date.now() - termAt;
     await probing;
-    const leftInProcessing = await send(redis, ["LLEN", keys.processing("api1")]);
-    const heartbeat = await send(redis, ["EXISTS", keys.heartbeat("api1")]);
+    const leftInProcessing = await redis.send(["LLEN", keys.processing("api1")]);
+    const heartbeat = await redis.send(["EXISTS", keys.heartbeat("api1")]);
 
     const posted = [...load, ...probes];
     const drainMs = await waitDrained(redis, keys, simulators, 120_000, describe);
@@ -110,6 +110,6 @@ Deno.test("e2e shutdown: SIGTERM under load refuses new payments, hands back, ex
     await Promise.all(instances.map((i) => i.process.stop("SIGTERM", 15_000)));
     await simulators.shutdown();
     await deleteKeys(redis, keys.prefix);
-    await closeRedis(redis);
+    await redis.close();
   }
 });

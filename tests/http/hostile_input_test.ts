@@ -15,7 +15,7 @@ import assert from "node:assert/strict";
 import type { App } from "../../src/app.ts";
 import { startTestApp } from "../support/app.ts";
 import { keysFor } from "../../src/store/keys.ts";
-import { closeRedis, connectRedis, send } from "../../src/store/redis/client.ts";
+import { Redis } from "../../src/store/redis/client.ts";
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../support/redis.ts";
 
 const MAX_BODY = 1024;
@@ -473,7 +473,7 @@ Deno.test("hostile input: every bad request is a JSON 4xx, nothing is enqueued, 
   const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const closedPort = (closed.addr as Deno.NetAddr).port;
   closed.close();
-  const redis = await connectRedis(TEST_REDIS_URL, { name: "test-hostile" });
+  const redis = await Redis.connect(TEST_REDIS_URL, { name: "test-hostile" });
   let app: App | undefined;
   try {
     ({ app } = await startTestApp({
@@ -485,9 +485,9 @@ Deno.test("hostile input: every bad request is a JSON 4xx, nothing is enqueued, 
     }));
     const port = (app.addr as Deno.NetAddr).port;
     const stored = async () => ({
-      queue: await send(redis, ["LLEN", keys.queue]),
-      accepted: await send(redis, ["HLEN", keys.accepted]),
-      processing: await send(redis, ["LLEN", keys.processing(instanceId)]),
+      queue: await redis.send(["LLEN", keys.queue]),
+      accepted: await redis.send(["HLEN", keys.accepted]),
+      processing: await redis.send(["LLEN", keys.processing(instanceId)]),
     });
 
     const failures: string[] = [];
@@ -520,10 +520,10 @@ Deno.test("hostile input: every bad request is a JSON 4xx, nothing is enqueued, 
     assert.equal(health.status, 200, await health.text());
     const accepted = await post(VALID)(port);
     assert.equal(accepted.status, 202, accepted.body);
-    assert.equal(await send(redis, ["HGET", keys.accepted, ID]), "2005");
+    assert.equal(await redis.send(["HGET", keys.accepted, ID]), "2005");
   } finally {
     await app?.stop();
     await deleteKeys(redis, prefix);
-    await closeRedis(redis);
+    await redis.close();
   }
 });

@@ -23,7 +23,7 @@ import {
 } from "./metrics/parse.ts";
 import { type RunningProcessor, startProcessor } from "../../tools/simulator/server.ts";
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../support/redis.ts";
-import { closeRedis, connectRedis } from "../../src/store/redis/client.ts";
+import { Redis } from "../../src/store/redis/client.ts";
 
 Deno.test("collectMetrics gathers every source into the expected text", async () => {
   assert.equal(await collectMetrics(representativeSources()), await Deno.readTextFile(FULL_TEXT));
@@ -152,7 +152,7 @@ function checkPaymentsCounted(after: Exposition): void {
 
 Deno.test("GET /metrics on a real instance: valid text, counters grow as payments go through", async () => {
   const prefix = testPrefix();
-  const redis = await connectRedis(TEST_REDIS_URL, { name: "test-metrics" });
+  const redis = await Redis.connect(TEST_REDIS_URL, { name: "test-metrics" });
   const processors: RunningProcessor[] = [];
   let app: App | undefined;
   try {
@@ -178,6 +178,6 @@ Deno.test("GET /metrics on a real instance: valid text, counters grow as payment
     await app?.stop();
     await Promise.all(processors.map((processor) => processor.shutdown()));
     await deleteKeys(redis, prefix);
-    await closeRedis(redis);
+    await redis.close();
   }
 });

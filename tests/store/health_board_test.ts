@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { HealthBoard } from "../../src/store/health_board.ts";
-import { send } from "../../src/store/redis/client.ts";
+
 import { withRedis } from "../support/redis.ts";
 
 Deno.test("the poll lock is held by one instance until it expires", () =>
@@ -9,10 +9,10 @@ Deno.test("the poll lock is held by one instance until it expires", () =>
     assert.equal(await board.tryLock("a", 5_000), true);
     assert.equal(await board.tryLock("b", 5_000), false);
     assert.equal(await board.tryLock("a", 5_000), false, "not re-entrant: the expiry spaces polls");
-    const ttl = await send(redis, ["PTTL", keys.healthLock]) as number;
+    const ttl = await redis.send(["PTTL", keys.healthLock]) as number;
     assert.ok(ttl > 0 && ttl <= 5_000, `ttl ${ttl}`);
-    await send(redis, ["PEXPIRE", keys.healthLock, 1]);
-    while (await send(redis, ["EXISTS", keys.healthLock])) {
+    await redis.send(["PEXPIRE", keys.healthLock, 1]);
+    while (await redis.send(["EXISTS", keys.healthLock])) {
       await new Promise((r) => setTimeout(r, 5));
     }
     assert.equal(await board.tryLock("b", 5_000), true);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { PaymentQueue } from "../../src/store/queue.ts";
-import { closeRedis, connectRedis, send } from "../../src/store/redis/client.ts";
+import { Redis } from "../../src/store/redis/client.ts";
 import { TEST_REDIS_URL, withRedis } from "../support/redis.ts";
 
 const pay = (n: number) => ({
@@ -33,7 +33,7 @@ Deno.test("take moves the oldest entries into the processing list, in order", ()
 
 Deno.test("waitTake blocks on its own connection until an entry arrives", () =>
   withRedis(async (redis, keys) => {
-    const blocking = await connectRedis(TEST_REDIS_URL, { name: "test-blocking" });
+    const blocking = await Redis.connect(TEST_REDIS_URL, { name: "test-blocking" });
     try {
       const queue = new PaymentQueue(redis, keys, "i1");
       assert.equal(await queue.waitTake(blocking, 0.05), undefined);
@@ -42,7 +42,7 @@ Deno.test("waitTake blocks on its own connection until an entry arrives", () =>
       assert.equal((await waiting)?.correlationId, pay(7).correlationId);
       assert.equal(await queue.processingLength(), 1);
     } finally {
-      await closeRedis(blocking);
+      await blocking.close();
     }
   }));
 
@@ -63,14 +63,14 @@ Deno.test("handBack returns a payment with its attempt state to be taken next", 
     const [again] = await queue.take(1);
     assert.equal(again.correlationId, pay(1).correlationId);
     assert.deepEqual(again.attempt, attempt);
-    assert.equal(await send(redis, ["LLEN", keys.queue]), 1);
+    assert.equal(await redis.send(["LLEN", keys.queue]), 1);
   }));
 
 Deno.test("an entry this product never wrote goes to the dead letters, the rest of the batch on", () =>
   withRedis(async (redis, keys) => {
     const queue = new PaymentQueue(redis, keys, "i1");
     await queue.enqueue(pay(1));
-    await send(redis, ["LPUSH", keys.queue, "garbage"]);
+    await redis.send(["LPUSH", keys.queue, "garbage"]);
     await queue.enqueue(pay(2));
     const taken = await queue.take(10);
     assert.deepEqual(taken.map((p) => p.correlationId), [
@@ -81,5 +81,29 @@ Deno.test("an entry this product never wrote goes to the dead letters, the rest 
       await new Promise((r) => setTimeout(r, 10)); // the dead-letter move is not awaited by take
     }
     assert.equal(await queue.processingLength(), 2);
-    assert.deepEqual(await send(redis, ["LRANGE", keys.deadLetters, 0, -1]), ["garbage"]);
+    assert.deepEqual(await redis.send(["LRANGE", keys.deadLetters, 0, -1]), ["garbage"]);
+  }));
+
+Deno.test("releaseOrphans sends back only the entries a live pipeline does not hold", () =>
+  withRedis(async (redis, keys) => {
+    const queue = new PaymentQueue(redis, keys, "api1");
+    const held = `${pay(1).correlationId}:2005`;
+    const lost = `${pay(2).correlationId}:2005`; // a TAKE whose reply was lost
+    const failed = `${pay(3).correlationId}:2005:d:1700000000000`; // a hand-back that failed
+    for (const entry of [held, lost, failed]) {
+      await redis.send(["LPUSH", keys.processing("api1"), entry]);
+    }
+    assert.equal(
+      await queue.releaseOrphans(new Set([held, lost, failed])),
+      0,
+      "nothing to release when everything is held",
+    );
+    const moved = await queue.releaseOrphans(new Set([held]), 42);
+    assert.equal(moved, 2);
+    assert.deepEqual(await redis.send(["LRANGE", keys.processing("api1"), 0, -1]), [held]);
+    assert.deepEqual(
+      (await redis.send(["LRANGE", keys.queue, 0, -1]) as string[]).sort(),
+      [`${pay(2).correlationId}:2005:?:42`, `${pay(3).correlationId}:2005:?:42`],
+      "released entries are marked recovered: looked up on both processors before any send",
+    );
   }));

@@ -1,7 +1,7 @@
 /**
  * Crash recovery on a real Redis (docs/GUARANTEES.md): heartbeat keys, the atomic move of a
  * dead instance's processing list back to the queue (src/store/recovery.ts), the recovery loop's
- * confirmation rule (src/pipeline/recovery_loop.ts), and an instance recovering its own list at
+ * confirmation rule (src/background/recovery_loop.ts), and an instance recovering its own list at
  * start-up (src/app.ts).
  *
  * @module
@@ -12,22 +12,18 @@ import { loadConfig } from "../../src/config.ts";
 import { RecoveryScanner } from "../../src/background/recovery_loop.ts";
 import { freePort } from "../../tools/stack/processes.ts";
 import { decodeEntry } from "../../src/store/entry_codec.ts";
-import { Heartbeat, isAlive } from "../../src/store/heartbeat.ts";
+import { Heartbeat } from "../../src/store/heartbeat.ts";
 import type { Keys } from "../../src/store/keys.ts";
 import { PaymentQueue } from "../../src/store/queue.ts";
-import {
-  processingOwners,
-  recoverProcessingList,
-  releaseOrphans,
-} from "../../src/store/recovery.ts";
-import { closeRedis, connectRedis, type Redis, send } from "../../src/store/redis/client.ts";
+import { Recovery } from "../../src/store/recovery.ts";
+import { Redis } from "../../src/store/redis/client.ts";
 import { TEST_REDIS_URL, withRedis } from "../support/redis.ts";
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
 
 /** Fills `owner`'s processing list as the fetch stage would: oldest entry at the right end. */
 async function holdInProcessing(redis: Redis, keys: Keys, owner: string, entries: string[]) {
-  for (const entry of entries) await send(redis, ["LPUSH", keys.processing(owner), entry]);
+  for (const entry of entries) await redis.send(["LPUSH", keys.processing(owner), entry]);
 }
 
 /** Starts instance `api1`; no processor listens, so nothing settles while a test looks. */
@@ -45,7 +41,7 @@ function startUnsettledApp(keys: Keys) {
 }
 
 async function list(redis: Redis, key: string): Promise<string[]> {
-  return await send(redis, ["LRANGE", key, 0, -1]) as string[];
+  return await redis.send(["LRANGE", key, 0, -1]) as string[];
 }
 
 /** The queue in taking order (the queue is taken from the right). */
@@ -55,6 +51,7 @@ async function queueInTakingOrder(redis: Redis, keys: Keys): Promise<string[]> {
 
 Deno.test("an orphaned list goes back to the taking end of the queue, every entry marked recovered", () =>
   withRedis(async (redis, keys) => {
+    const recovery = new Recovery(redis, keys);
     const queue = new PaymentQueue(redis, keys, "survivor");
     await queue.enqueue({ correlationId: id(9), amountCents: 2005 }); // already waiting
     await holdInProcessing(redis, keys, "dead", [
@@ -63,8 +60,8 @@ Deno.test("an orphaned list goes back to the taking end of the queue, every entr
       `${id(3)}:2005:f:1700000000001`,
       `${id(4)}:2005:?:1700000000002`,
     ]);
-    assert.deepEqual(await processingOwners(redis, keys), ["dead"]);
-    const moved = await recoverProcessingList(redis, keys, "dead", {
+    assert.deepEqual(await recovery.owners(), ["dead"]);
+    const moved = await recovery.recover("dead", {
       onlyIfDead: true,
       nowMs: 1_800_000_000_000,
     });
@@ -81,21 +78,21 @@ Deno.test("an orphaned list goes back to the taking end of the queue, every entr
     assert.deepEqual(taken[0].attempt, { kind: "unknown", since: 1_800_000_000_000 });
     assert.equal(taken[1].amountCents, 1990);
     assert.deepEqual(taken.map((p) => p.correlationId), [1, 2, 3, 4, 9].map(id));
-    assert.deepEqual(await processingOwners(redis, keys), ["survivor"]);
+    assert.deepEqual(await recovery.owners(), ["survivor"]);
   }));
 
 Deno.test("a live instance's list is untouched; its own start-up recovery ignores the heartbeat", () =>
   withRedis(async (redis, keys) => {
+    const recovery = new Recovery(redis, keys);
     const entries = [`${id(1)}:2005`, `${id(2)}:2005:d:1700000000000`];
     await holdInProcessing(redis, keys, "live", entries);
     const heartbeat = new Heartbeat(redis, keys, "live", 60_000);
     assert.equal(await heartbeat.beat(), false, "first beat: no key before");
     assert.equal(await heartbeat.beat(), true, "refresh in time");
-    assert.equal(await isAlive(redis, keys, "live"), true);
-    assert.equal(await recoverProcessingList(redis, keys, "live", { onlyIfDead: true }), "alive");
+    assert.equal(await recovery.isAlive("live"), true);
+    assert.equal(await recovery.recover("live", { onlyIfDead: true }), "alive");
     const scanner = new RecoveryScanner({
-      redis,
-      keys,
+      recovery,
       instanceId: "other",
       intervalMs: 1_000,
       graceMs: 0,
@@ -103,34 +100,35 @@ Deno.test("a live instance's list is untouched; its own start-up recovery ignore
     });
     for (let i = 0; i < 3; i++) assert.deepEqual(await scanner.round(), new Map());
     assert.deepEqual(await list(redis, keys.processing("live")), [...entries].reverse());
-    assert.equal(await send(redis, ["LLEN", keys.queue]), 0);
+    assert.equal(await redis.send(["LLEN", keys.queue]), 0);
     // The same instance restarting after a crash takes its own list back at once.
-    assert.equal(await recoverProcessingList(redis, keys, "live", { onlyIfDead: false }), 2);
-    assert.equal(await send(redis, ["LLEN", keys.queue]), 2);
+    assert.equal(await recovery.recover("live", { onlyIfDead: false }), 2);
+    assert.equal(await redis.send(["LLEN", keys.queue]), 2);
   }));
 
 Deno.test("heartbeat: a lapse is reported and clear deletes only this process's key", () =>
   withRedis(async (redis, keys) => {
+    const recovery = new Recovery(redis, keys);
     const first = new Heartbeat(redis, keys, "i1", 60_000);
     assert.equal(await first.beat(), false);
-    await send(redis, ["DEL", first.key]); // expired while Redis was away
+    await redis.send(["DEL", first.key]); // expired while Redis was away
     assert.equal(await first.beat(), false, "a refresh after a lapse says so");
     assert.equal(await first.beat(), true);
     const successor = new Heartbeat(redis, keys, "i1", 60_000); // a restart with the same id
     await successor.beat();
     assert.equal(await first.clear(), false, "the old process never deletes its successor's key");
-    assert.equal(await isAlive(redis, keys, "i1"), true);
+    assert.equal(await recovery.isAlive("i1"), true);
     assert.equal(await successor.clear(), true);
-    assert.equal(await isAlive(redis, keys, "i1"), false);
+    assert.equal(await recovery.isAlive("i1"), false);
     assert.throws(() => new Heartbeat(redis, keys, "i1", 0), RangeError);
   }));
 
 Deno.test("the scanner recovers a dead owner only on a second sighting, graceMs after the first", () =>
   withRedis(async (redis, keys) => {
+    const recovery = new Recovery(redis, keys);
     let clock = 1_000_000;
     const scanner = new RecoveryScanner({
-      redis,
-      keys,
+      recovery,
       instanceId: "me",
       intervalMs: 1_000,
       graceMs: 2_000,
@@ -160,17 +158,17 @@ Deno.test("the scanner recovers a dead owner only on a second sighting, graceMs 
 
 Deno.test("two instances recovering the same orphan at once move each entry exactly once", () =>
   withRedis(async (redis, keys) => {
-    const other = await connectRedis(TEST_REDIS_URL, { name: "test-other" });
+    const recovery = new Recovery(redis, keys);
+    const other = await Redis.connect(TEST_REDIS_URL, { name: "test-other" });
     try {
       const total = 2_000;
       const entries = Array.from({ length: total }, (_, i) => `${id(i + 1)}:2005`);
       for (let i = 0; i < total; i += 500) {
-        await send(redis, ["LPUSH", keys.processing("dead"), ...entries.slice(i, i + 500)]);
+        await redis.send(["LPUSH", keys.processing("dead"), ...entries.slice(i, i + 500)]);
       }
       const scanners = [redis, other].map((connection, i) =>
         new RecoveryScanner({
-          redis: connection,
-          keys,
+          recovery: new Recovery(connection, keys),
           instanceId: `survivor${i}`,
           intervalMs: 1_000,
           graceMs: 0,
@@ -182,8 +180,8 @@ Deno.test("two instances recovering the same orphan at once move each entry exac
       const [a, b, c, d] = await Promise.all([
         scanners[0].round(),
         scanners[1].round(),
-        recoverProcessingList(other, keys, "dead", { onlyIfDead: true }),
-        recoverProcessingList(redis, keys, "dead", { onlyIfDead: true }),
+        new Recovery(other, keys).recover("dead", { onlyIfDead: true }),
+        recovery.recover("dead", { onlyIfDead: true }),
       ]);
       const moved = (a.get("dead") ?? 0) + (b.get("dead") ?? 0) + (c as number) + (d as number);
       assert.equal(moved, total);
@@ -192,22 +190,23 @@ Deno.test("two instances recovering the same orphan at once move each entry exac
       const ids = new Set(queued.map((entry) => decodeEntry(entry).correlationId));
       assert.equal(ids.size, total, "no entry duplicated");
       assert.deepEqual([...ids].sort(), entries.map((e) => e.split(":")[0]).sort(), "none lost");
-      assert.equal(await send(redis, ["EXISTS", keys.processing("dead")]), 0);
+      assert.equal(await redis.send(["EXISTS", keys.processing("dead")]), 0);
     } finally {
-      await closeRedis(other);
+      await other.close();
     }
   }));
 
 Deno.test("an instance restarted with the same id recovers its own list before taking anything", () =>
   withRedis(async (redis, keys) => {
+    const recovery = new Recovery(redis, keys);
     // The crashed run left payments in its list and a heartbeat that has not expired yet.
     const entries = [`${id(1)}:2005`, `${id(2)}:2005:d:1700000000000`, `${id(3)}:2005`];
     await holdInProcessing(redis, keys, "api1", entries);
-    await send(redis, ["SET", keys.heartbeat("api1"), "api1/crashed-run", "PX", 60_000]);
+    await redis.send(["SET", keys.heartbeat("api1"), "api1/crashed-run", "PX", 60_000]);
     const startedAt = Date.now();
     const app = await startUnsettledApp(keys);
     try {
-      const heartbeat = await send(redis, ["GET", keys.heartbeat("api1")]) as string;
+      const heartbeat = await redis.send(["GET", keys.heartbeat("api1")]) as string;
       assert.match(heartbeat, /^api1\//);
       assert.notEqual(heartbeat, "api1/crashed-run", "the new run beats with its own token");
     } finally {
@@ -224,29 +223,7 @@ Deno.test("an instance restarted with the same id recovers its own list before t
       const since = (payment.attempt as { since: number }).since;
       assert.ok(since >= startedAt && since <= Date.now(), payment.raw);
     }
-    assert.equal(await isAlive(redis, keys, "api1"), false, "graceful stop removes the heartbeat");
-  }));
-
-Deno.test("releaseOrphans sends back only the entries a live pipeline does not hold", () =>
-  withRedis(async (redis, keys) => {
-    const held = `${id(1)}:2005`;
-    const lost = `${id(2)}:2005`; // a TAKE whose reply was lost
-    const failed = `${id(3)}:2005:d:1700000000000`; // a hand-back that failed
-    await holdInProcessing(redis, keys, "api1", [held, lost, failed]);
-    const processing = keys.processing("api1");
-    assert.equal(
-      await releaseOrphans(redis, processing, keys.queue, new Set([held, lost, failed])),
-      0,
-      "nothing to release when everything is held",
-    );
-    const moved = await releaseOrphans(redis, processing, keys.queue, new Set([held]), 42);
-    assert.equal(moved, 2);
-    assert.deepEqual(await list(redis, processing), [held]);
-    assert.deepEqual(
-      (await list(redis, keys.queue)).sort(),
-      [`${id(2)}:2005:?:42`, `${id(3)}:2005:?:42`],
-      "released entries are marked recovered: looked up on both processors before any send",
-    );
+    assert.equal(await recovery.isAlive("api1"), false, "graceful stop removes the heartbeat");
   }));
 
 Deno.test("a live instance releases what a lost TAKE reply left in its processing list", () =>
@@ -257,10 +234,10 @@ Deno.test("a live instance releases what a lost TAKE reply left in its processin
       const orphan = `${id(7)}:2005`;
       await holdInProcessing(redis, keys, "api1", [orphan]);
       // The fault that loses such a reply: the instance's connections drop.
-      const clients = String(await send(redis, ["CLIENT", "LIST", "TYPE", "normal"]));
+      const clients = String(await redis.send(["CLIENT", "LIST", "TYPE", "normal"]));
       const ids = [...clients.matchAll(/\bid=(\d+)\b.*\bname=api1-\S*/g)].map((m) => m[1]);
       assert.ok(ids.length >= 2, `the instance's connections: ${ids}`);
-      for (const clientId of ids) await send(redis, ["CLIENT", "KILL", "ID", clientId]);
+      for (const clientId of ids) await redis.send(["CLIENT", "KILL", "ID", clientId]);
       // Released back to the queue, marked recovered, and taken again: held, no longer orphaned.
       const deadline = Date.now() + 10_000;
       let entries: string[] = [];

@@ -14,7 +14,7 @@ import { type RunningProcessor, startProcessor } from "../../tools/simulator/ser
 import { findExecutable, freePort, ManagedProcess } from "../../tools/stack/processes.ts";
 import { PROCESSOR_NAMES, type ProcessorName } from "../../src/domain/processor.ts";
 import type { Keys } from "../../src/store/keys.ts";
-import { type Redis, scanKeys, send } from "../../src/store/redis/client.ts";
+import type { Redis } from "../../src/store/redis/client.ts";
 
 const REPO_ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname).replace(
   /\/$/,
@@ -91,9 +91,9 @@ export async function bookedIds(
 ): Promise<Record<ProcessorName, string[]>> {
   const out = { default: [] as string[], fallback: [] as string[] };
   for (const name of PROCESSOR_NAMES) {
-    const amounts = await send(redis, ["SMEMBERS", keys.amounts(name)]) as string[];
+    const amounts = await redis.send(["SMEMBERS", keys.amounts(name)]) as string[];
     for (const cents of amounts) {
-      const members = await send(redis, ["ZRANGE", keys.settled(name, cents), 0, -1]) as string[];
+      const members = await redis.send(["ZRANGE", keys.settled(name, cents), 0, -1]) as string[];
       out[name].push(...members);
     }
   }
@@ -102,9 +102,9 @@ export async function bookedIds(
 
 /** Entries still waiting or held: the queue plus every processing list. */
 export async function backlog(redis: Redis, keys: Keys): Promise<number> {
-  let total = await send(redis, ["LLEN", keys.queue]) as number;
-  for await (const found of scanKeys(redis, keys.processingPattern)) {
-    for (const key of found) total += await send(redis, ["LLEN", key]) as number;
+  let total = await redis.send(["LLEN", keys.queue]) as number;
+  for await (const found of redis.scan(keys.processingPattern)) {
+    for (const key of found) total += await redis.send(["LLEN", key]) as number;
   }
   return total;
 }

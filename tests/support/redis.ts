@@ -4,13 +4,7 @@
  *
  * @module
  */
-import {
-  closeRedis,
-  connectRedis,
-  type Redis,
-  scanKeys,
-  send,
-} from "../../src/store/redis/client.ts";
+import { Redis } from "../../src/store/redis/client.ts";
 import { type Keys, keysFor } from "../../src/store/keys.ts";
 
 /** The Redis URL tests use. */
@@ -23,17 +17,19 @@ export function testPrefix(): string {
 
 /** Runs `fn` with a connection and keys under a fresh prefix; deletes those keys afterwards. */
 export async function withRedis(fn: (redis: Redis, keys: Keys) => Promise<void>): Promise<void> {
-  const redis = await connectRedis(TEST_REDIS_URL, { name: "test" });
+  const redis = await Redis.connect(TEST_REDIS_URL, { name: "test" });
   const keys = keysFor(testPrefix());
   try {
     await fn(redis, keys);
   } finally {
     await deleteKeys(redis, keys.prefix);
-    await closeRedis(redis);
+    await redis.close();
   }
 }
 
 /** Deletes every key under `prefix`. */
 export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  for await (const found of scanKeys(redis, `${prefix}*`)) await send(redis, ["DEL", ...found]);
+  for await (const found of redis.scan(keysFor(prefix).allPattern)) {
+    await redis.send(["DEL", ...found]);
+  }
 }

@@ -15,7 +15,7 @@
 import { createHandler } from "../../src/http/routes.ts";
 import { keysFor } from "../../src/store/keys.ts";
 import { PaymentQueue } from "../../src/store/queue.ts";
-import { closeRedis, connectRedis } from "../../src/store/redis/client.ts";
+import { Redis } from "../../src/store/redis/client.ts";
 
 const NOTHING = { totalRequests: 0, totalCents: 0 };
 /** Same body limit as an instance (`MAX_BODY_BYTES` default, config.ts). */
@@ -40,7 +40,7 @@ export async function startIntakeHandler(
   prefix: string,
   instanceId: string,
 ): Promise<IntakeHandler> {
-  const redis = await connectRedis(redisUrl, { name: `${instanceId}-intake` });
+  const redis = await Redis.connect(redisUrl, { name: `${instanceId}-intake` });
   const queue = new PaymentQueue(redis, keysFor(prefix), instanceId);
   const handler = createHandler({
     enqueue: (payment) => queue.enqueue(payment),
@@ -50,5 +50,5 @@ export async function startIntakeHandler(
     accepting: () => true,
     maxBodyBytes: MAX_BODY_BYTES,
   });
-  return { handler, close: () => closeRedis(redis) };
+  return { handler, close: () => redis.close() };
 }

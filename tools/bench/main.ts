@@ -22,7 +22,8 @@ import { formatMB, ResourceSampler, type ServiceProcess } from "./resources.ts";
 import { runBench, type RunResult } from "./run.ts";
 import { scaleScenario, type Scenario, scenarioByName } from "./scenario.ts";
 import type { ManagedProcess } from "../stack/processes.ts";
-import { closeRedis, connectRedis, scanKeys, send } from "../../src/store/redis/client.ts";
+import { keysFor } from "../../src/store/keys.ts";
+import { Redis } from "../../src/store/redis/client.ts";
 import { parseRedisUrl } from "../../src/store/redis/url.ts";
 
 const USAGE = `usage: deno task bench [options]
@@ -392,12 +393,12 @@ async function serviceProcesses(
       (endpoint as Deno.ConnectOptions | undefined)?.hostname ?? "",
     );
   if (redisUrl && local) {
-    const redis = await connectRedis(redisUrl, { name: "bench-resources" });
+    const redis = await Redis.connect(redisUrl, { name: "bench-resources" });
     try {
-      const info = String(await send(redis, ["INFO", "server"]));
+      const info = String(await redis.send(["INFO", "server"]));
       redisPid = Number(info.match(/^process_id:(\d+)/m)?.[1]) || undefined;
     } finally {
-      await closeRedis(redis);
+      await redis.close();
     }
   }
   return () => [
@@ -430,12 +431,12 @@ async function withResources(
 
 /** Deletes the keys a `--stack` run left under its own prefix. */
 async function deletePrefix(redisUrl: string, prefix: string): Promise<void> {
-  const redis = await connectRedis(redisUrl, { name: "bench-cleanup" });
+  const redis = await Redis.connect(redisUrl, { name: "bench-cleanup" });
   try {
-    for await (const found of scanKeys(redis, `${prefix}*`)) {
-      await send(redis, ["UNLINK", ...found]);
+    for await (const found of redis.scan(keysFor(prefix).allPattern)) {
+      await redis.send(["UNLINK", ...found]);
     }
   } finally {
-    await closeRedis(redis);
+    await redis.close();
   }
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { startBaselineStack } from "../../../tools/bench/baseline.ts";
 import { findExecutable } from "../../../tools/stack/processes.ts";
-import { closeRedis, connectRedis, send } from "../../../src/store/redis/client.ts";
+import { Redis } from "../../../src/store/redis/client.ts";
 import { keysFor } from "../../../src/store/keys.ts";
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../../support/redis.ts";
 
@@ -22,7 +22,7 @@ for (const lb of ["nginx", "reuseport"] as const) {
     async fn() {
       const prefix = testPrefix();
       const keys = keysFor(prefix);
-      const redis = await connectRedis(TEST_REDIS_URL, { name: "test-floor" });
+      const redis = await Redis.connect(TEST_REDIS_URL, { name: "test-floor" });
       const stack = await startBaselineStack({ lb, intake: { redisUrl: TEST_REDIS_URL, prefix } });
       try {
         assert.match(stack.description, /intake-floor instances/);
@@ -32,14 +32,14 @@ for (const lb of ["nginx", "reuseport"] as const) {
         const first = await post(stack.url, body);
         assert.equal(first.status, 202);
         await first.body?.cancel();
-        assert.equal(await send(redis, ["LLEN", keys.queue]), 1);
+        assert.equal(await redis.send(["LLEN", keys.queue]), 1);
         const replay = await post(stack.url, body);
         assert.equal(replay.status, 202);
         await replay.body?.cancel();
         const bad = await post(stack.url, `{"correlationId":"x","amount":1}`);
         assert.equal(bad.status, 422);
         assert.match((await bad.json()).error, /correlationId/);
-        assert.equal(await send(redis, ["LLEN", keys.queue]), 1);
+        assert.equal(await redis.send(["LLEN", keys.queue]), 1);
         const summary = await (await fetch(`${stack.url}/payments-summary`)).json();
         assert.deepEqual(summary, {
           default: { totalRequests: 0, totalAmount: 0 },
@@ -48,7 +48,7 @@ for (const lb of ["nginx", "reuseport"] as const) {
       } finally {
         await stack.stop();
         await deleteKeys(redis, prefix);
-        await closeRedis(redis);
+        await redis.close();
       }
     },
   });
