@@ -21,7 +21,7 @@ export type Lookup =
 /**
  * Reads the `requestedAt` a processor echoes in `GET /payments/{id}`: the official processor
  * writes its zone-less PostgreSQL `timestamp` with no `Z` and trailing zeros trimmed, e.g.
- * `2025-08-21T00:40:25.07` for `…25.070Z` (src/simulator/date_time.ts `formatDateTime`). That
+ * `2025-08-21T00:40:25.07` for `…25.070Z` (tools/simulator/date_time.ts `formatDateTime`). That
  * instant is the UTC requestedAt we sent, so a missing zone means UTC.
  *
  * @throws {RangeError} if the text is not an ISO-8601 date-time.

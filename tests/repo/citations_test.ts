@@ -1,15 +1,17 @@
 /**
  * Citations point inside the repository and resolve (common rules in README.md): in src/,
  * tools/, tests/, docs/, README.md and the deployment files,
- * - every cited Markdown file exists (a path under docs/ is read from the repository root; a bare
- *   file name is read beside the citing document inside docs/, else from the root);
+ * - every cited Markdown file exists (a path under docs/ is read from the repository root, a
+ *   `./` or `../` path from the citing file's folder; a bare file name is read beside the citing
+ *   document inside docs/, else from the root);
  * - a `§N` or `§N.M` after a cited file names a heading `N.` or a numbered item `N.M` in it;
  * - a quoted section after the design document names one of its headings (any case);
  * - nothing names the old shared folder, the old challenge notes or an issue number;
  * - every relative Markdown link in README.md and docs/ points at an existing file;
  * - every repository path (under src/, tools/, tests/, docs/) in a code comment, a Markdown
  *   document or a deployment file exists (paths with an extension this repository does not use,
- *   such as the official processor's C# sources, name other repositories' files and are skipped).
+ *   such as the official processor's C# sources, name other repositories' files and are skipped;
+ *   so does `<commit>:path`, a file of an earlier commit as `git show` reads it).
  */
 import assert from "node:assert/strict";
 import { posix } from "node:path";
@@ -40,10 +42,10 @@ function lineAt(text: string, offset: number): number {
 
 /** Repository-relative candidates for a cited Markdown path, most specific first. */
 function candidates(from: string, cited: string): string[] {
-  if (cited.startsWith("docs/")) return [posix.normalize(cited)];
-  if (!from.startsWith("docs/")) return [posix.normalize(cited)];
   const beside = posix.normalize(posix.join(posix.dirname(from), cited));
-  return cited.includes("/") ? [beside] : [beside, `docs/${cited}`];
+  if (cited.startsWith("./") || cited.startsWith("../")) return [beside];
+  if (cited.startsWith("docs/") || !from.startsWith("docs/")) return [posix.normalize(cited)];
+  return cited.includes("/") ? [beside] : [beside, posix.normalize(cited)];
 }
 
 /** Lower-cased heading titles of a Markdown file, with any leading `N.` / `§N` numbering dropped. */
@@ -149,7 +151,8 @@ Deno.test("citations: relative Markdown links in README.md and docs/ point at ex
   assert.deepEqual(offenders, [], `broken links:\n${offenders.join("\n")}`);
 });
 
-const REPO_PATH = /(?<![\w./-])((?:src|tools|tests|docs)\/[\w./-]*)/g;
+/** A repository path; one after `<commit>:` (git's `rev:path`) names a file of that commit. */
+const REPO_PATH = /(?<![\w./-]|\b[0-9a-f]{7,40}:)((?:src|tools|tests|docs)\/[\w./-]*)/g;
 /** Extensions of files this repository holds; a path with another one names someone else's file. */
 const OWN_EXTENSIONS = new Set(["ts", "md", "json", "yml", "yaml", "conf", "lock", "sh"]);
 
