@@ -39,7 +39,7 @@ interface ShutdownParts {
 }
 
 /**
- * Stops an instance within `deadlineMs`, in this order:
+ * Stops an instance, its waits sized by `deadlineMs` (past it, main.ts exits 1), in this order:
  * 1. intake stops; 2. recovery stops (no payment of a peer is taken any more);
  * 3. open requests get a quarter of the deadline (the timer goes as soon as they are done);
  * 4. a pipeline restart in progress is awaited; 5. the pipeline stops, workers interrupted at half
