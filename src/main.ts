@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { startApp } from "./app.ts";
+import { type App, startApp } from "./app.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 
 let config;
@@ -16,7 +16,7 @@ try {
   console.error(`configuration error: ${error.message}`);
   Deno.exit(2);
 }
-let app;
+let app: App;
 try {
   app = await startApp(config);
 } catch (error) {

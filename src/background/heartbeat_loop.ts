@@ -2,19 +2,24 @@
  * Keeps this instance's heartbeat key alive (store/heartbeat.ts) until stopped, so other
  * instances never recover the processing list of a live instance (recovery_loop.ts).
  *
- * Rule (docs/GUARANTEES.md): refresh every `intervalMs` (1000 ms in app.ts) a key that lives
- * `ttlMs` (3000 ms): two refreshes may fail or run late before the key lapses.
+ * Rule (docs/GUARANTEES.md): refresh every {@link HEARTBEAT_INTERVAL_MS} a key that lives
+ * {@link HEARTBEAT_TTL_MS}: two refreshes may fail or run late before the key lapses.
  *
  * @module
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import { warn } from "../log.ts";
 import type { Heartbeat } from "../store/heartbeat.ts";
+import { runEvery } from "../util/periodic.ts";
+
+/** Life of the heartbeat key without a refresh, ms (docs/GUARANTEES.md: two refreshes may be missed). */
+export const HEARTBEAT_TTL_MS = 3_000;
+/** Spacing of heartbeat refreshes, ms: a third of {@link HEARTBEAT_TTL_MS}. */
+export const HEARTBEAT_INTERVAL_MS = 1_000;
 
 /** Options of {@link runHeartbeatLoop}; times in ms. */
-export interface HeartbeatLoopOptions {
-  heartbeat: Heartbeat;
-  /** Spacing of refreshes; well under the key's time-to-live. */
+interface HeartbeatLoopOptions {
+  heartbeat: Pick<Heartbeat, "beat" | "key">;
+  /** Spacing of refreshes; well under the key's time-to-live ({@link HEARTBEAT_INTERVAL_MS}). */
   intervalMs: number;
   /** Stops the loop (the key is left to the caller: `heartbeat.clear()` or its expiry). */
   signal: AbortSignal;
@@ -31,19 +36,16 @@ export interface HeartbeatLoopOptions {
  * Refreshes the heartbeat every `intervalMs` until `signal` aborts. The caller makes the first
  * beat before starting the pipeline. Never rejects: a failed refresh is logged and retried.
  */
-export async function runHeartbeatLoop(options: HeartbeatLoopOptions): Promise<void> {
-  const { heartbeat, signal } = options;
-  while (!signal.aborted) {
-    await sleep(options.intervalMs, undefined, { signal }).catch(() => {});
-    if (signal.aborted) return;
-    try {
-      const inTime = await heartbeat.beat();
-      if (!inTime) {
-        warn("heartbeat", `${heartbeat.key} had lapsed; it is set again`);
-        options.onLapse?.();
-      }
-    } catch (error) {
-      warn("heartbeat", String(error));
-    }
-  }
+export function runHeartbeatLoop(options: HeartbeatLoopOptions): Promise<void> {
+  const { heartbeat } = options;
+  return runEvery({
+    intervalMs: options.intervalMs,
+    signal: options.signal,
+    round: async () => {
+      if (await heartbeat.beat()) return;
+      warn("heartbeat", `${heartbeat.key} had lapsed; it is set again`);
+      options.onLapse?.();
+    },
+    onError: (error) => warn("heartbeat", String(error)),
+  });
 }

@@ -10,19 +10,27 @@
  *   The grace matters after a Redis outage: every heartbeat expires while Redis is away, and
  *   without it the first instance back would take the lists of live instances still working on
  *   them. A live owner refreshes within `graceMs` of Redis coming back.
- * - This instance never recovers its own list here; it does so once at start-up (app.ts), before
- *   its pipeline takes anything.
+ * - This instance never recovers its own list in the loop; it does so once at start-up
+ *   (lifecycle/startup.ts), before its pipeline takes anything.
  * - Recovered entries are marked `?:<now>`: their next taker looks them up on both processors and
  *   waits the ambiguity horizon before sending them (settle.ts; docs/CONTRACT.md §6.2).
  *
  * @module
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import { info, warn } from "../log.ts";
 import type { Recovery } from "../store/recovery.ts";
+import { runEvery } from "../util/periodic.ts";
+
+/** Spacing of crash-recovery rounds, ms: a crash is acted on within about a second of its proof. */
+export const RECOVERY_INTERVAL_MS = 1_000;
+/**
+ * A missing heartbeat must be seen again this much later before its list is taken, ms: a live
+ * owner refreshes within it once Redis is back (its heartbeat loop runs every second).
+ */
+export const RECOVERY_GRACE_MS = 2_000;
 
 /** Options of {@link runRecoveryLoop}; times in ms. */
-export interface RecoveryLoopOptions {
+interface RecoveryLoopOptions {
   /** The processing lists of every instance (store/recovery.ts). */
   recovery: Recovery;
   /** This instance: its own list is never touched by the loop. */
@@ -32,8 +40,6 @@ export interface RecoveryLoopOptions {
   /** Least time between the first and the confirming observation of a missing heartbeat. */
   graceMs: number;
   signal: AbortSignal;
-  /** Called after entries of a dead owner were moved back to the queue. */
-  onRecovered?: (owner: string, moved: number) => void;
   /** The clock, epoch ms; `Date.now` by default (tests). */
   now?: () => number;
 }
@@ -99,19 +105,16 @@ export class RecoveryScanner {
  * Runs recovery rounds every `intervalMs` until `signal` aborts. Never rejects: a failed round
  * is logged and the next one starts afresh.
  */
-export async function runRecoveryLoop(options: RecoveryLoopOptions): Promise<void> {
+export function runRecoveryLoop(options: RecoveryLoopOptions): Promise<void> {
   const scanner = new RecoveryScanner(options);
-  const { signal } = options;
-  while (!signal.aborted) {
-    await sleep(options.intervalMs, undefined, { signal }).catch(() => {});
-    if (signal.aborted) return;
-    try {
+  return runEvery({
+    intervalMs: options.intervalMs,
+    signal: options.signal,
+    round: async () => {
       for (const [owner, moved] of await scanner.round()) {
         info(`recovered ${moved} payments of dead instance ${owner} back to the queue`);
-        options.onRecovered?.(owner, moved);
       }
-    } catch (error) {
-      warn("recovery", String(error));
-    }
-  }
+    },
+    onError: (error) => warn("recovery", String(error)),
+  });
 }

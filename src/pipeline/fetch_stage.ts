@@ -6,13 +6,13 @@
  *
  * @module
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import { info, warn } from "../log.ts";
 import type { QueuedPayment } from "../domain/payment.ts";
 import type { PaymentQueue } from "../store/queue.ts";
 import type { Redis } from "../store/redis/client.ts";
 import type { Channel } from "./channel.ts";
 import type { Holdings } from "./holdings.ts";
+import { sleep } from "../util/sleep.ts";
 
 /** How long one blocking wait for the queue lasts, seconds: bounds the shutdown delay. */
 const WAIT_SECONDS = 0.5;
@@ -69,7 +69,7 @@ export async function runFetchStage(options: FetchStageOptions): Promise<QueuedP
     } catch (error) {
       warn("fetch", String(error));
       holdings.requestResync(); // the reply may be lost after Redis moved entries
-      await sleep(ERROR_PAUSE_MS, undefined, { signal }).catch(() => {});
+      await sleep(ERROR_PAUSE_MS, signal);
       continue;
     }
     for (const payment of taken) holdings.add(payment.raw);
@@ -83,7 +83,7 @@ export async function runFetchStage(options: FetchStageOptions): Promise<QueuedP
     // Fewer than asked: the queue ran empty. A take cut short by a nearly full channel got what it
     // asked for, so it does not pause: the channel's backpressure paces it.
     if (taken.length > 0 && taken.length < wanted && options.pauseMs > 0) {
-      await sleep(options.pauseMs, undefined, { signal }).catch(() => {});
+      await sleep(options.pauseMs, signal);
     }
   }
   return [];

@@ -6,12 +6,12 @@
  *
  * @module
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import { warn } from "../log.ts";
 import type { Settlement } from "../domain/payment.ts";
 import type { Ledger } from "../store/ledger.ts";
 import type { Channel } from "./channel.ts";
 import type { Holdings } from "./holdings.ts";
+import { sleep } from "../util/sleep.ts";
 
 /** Pause between retries of a failed batch, ms. */
 const RETRY_PAUSE_MS = 50;
@@ -51,7 +51,7 @@ export async function runPersistStage(options: PersistStageOptions): Promise<voi
           );
           break;
         }
-        await sleep(RETRY_PAUSE_MS, undefined, { signal: options.signal }).catch(() => {});
+        await sleep(RETRY_PAUSE_MS, options.signal);
       }
     }
   }

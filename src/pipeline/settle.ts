@@ -16,11 +16,11 @@
  *
  * @module
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import type { AttemptState, QueuedPayment, Settlement } from "../domain/payment.ts";
 import { PROCESSOR_NAMES, type ProcessorName } from "../domain/processor.ts";
 import type { ProcessorClient } from "../processors/client.ts";
 import type { HealthGate } from "../processors/health_gate.ts";
+import { sleep } from "../util/sleep.ts";
 
 /** Options of {@link Settler}; times in ms. */
 export interface SettlerOptions {
@@ -49,6 +49,20 @@ export interface SettlerOptions {
 
 /** Pause while calls are not allowed, ms. */
 const FENCED_PAUSE_MS = 100;
+
+/**
+ * Longest back-off between retries in production, ms (`maxBackoffMs`): a processor that comes
+ * back is tried again within a second, while failing calls stay few (docs/CONTRACT.md §6.4: no
+ * hot loop).
+ */
+export const MAX_BACKOFF_MS = 1_000;
+/**
+ * Slack past the payment-call timeout in the production ambiguity horizon, ms
+ * (`ambiguityHorizonMs` = call timeout + this): a dead instance's last send may still sit in a
+ * processor's delay, its limiter's queue or a stall when its payment is recovered
+ * (docs/CONTRACT.md §6.2).
+ */
+export const AMBIGUITY_SLACK_MS = 2_000;
 
 /** How {@link Settler.settle} ended. */
 export type SettleResult =
@@ -95,12 +109,12 @@ export class Settler {
         continue;
       }
       if (!this.#mayCall()) {
-        await sleep(FENCED_PAUSE_MS, undefined, { signal }).catch(() => {});
+        await sleep(FENCED_PAUSE_MS, signal);
         continue;
       }
       const decision = this.#options.gate.decide();
       if (decision.kind === "hold") {
-        await sleep(decision.ms, undefined, { signal }).catch(() => {});
+        await sleep(decision.ms, signal);
         continue;
       }
       const { processor } = decision;
@@ -177,8 +191,6 @@ export class Settler {
   async #backoff(failures: number, signal: AbortSignal, floorMs = 0): Promise<void> {
     const cap = Math.min(this.#options.maxBackoffMs, 25 * 2 ** Math.min(failures, 10));
     const ms = Math.max(floorMs, Math.random() * cap);
-    await sleep(Math.min(ms, this.#options.maxBackoffMs * 4), undefined, { signal }).catch(
-      () => {},
-    );
+    await sleep(Math.min(ms, this.#options.maxBackoffMs * 4), signal);
   }
 }

@@ -65,6 +65,30 @@ function droppingCalls(view: ProcessorView): boolean {
  */
 export const SUSPECT_MARGIN_MS = 25;
 
+/**
+ * Most expected latency for regular traffic in production, ms: the 2 s settlement deadline of
+ * docs/CONTRACT.md §6.3 minus room for the delay to rise before the rise is noticed (a random-fault
+ * run with a processor at 1.45 s that jumped to 3.7 s booked 6 payments late: 1 inconsistency).
+ */
+const SETTLE_BUDGET_MS = 1_200;
+/**
+ * Least spacing of probes to a processor that is down in production, ms: a recovery is seen within
+ * a second, well before the next health report (every ≥ 5 s, docs/CONTRACT.md §2).
+ */
+const PROBE_INTERVAL_MS = 1_000;
+/**
+ * Longest hold in production, ms: a held payment asks again at least this often, so it sees a
+ * fresh health report (read every 500 ms) soon, without a hot loop (docs/CONTRACT.md §6.4).
+ */
+const MAX_HOLD_MS = 250;
+
+/** The tunables production runs with (app.ts); tests pass their own. */
+export const PRODUCTION_POLICY: PolicyOptions = {
+  budgetMs: SETTLE_BUDGET_MS,
+  probeIntervalMs: PROBE_INTERVAL_MS,
+  maxHoldMs: MAX_HOLD_MS,
+};
+
 /** Tunables of {@link decide}, all in ms. */
 export interface PolicyOptions {
   /** Most expected latency for regular traffic: the settlement deadline minus a margin. */

@@ -1,0 +1,39 @@
+/**
+ * Where one instance's HTTP server listens (config.ts `Listen`): a TCP port, or a unix domain
+ * socket that the load balancer reaches (docs/DESIGN.md "Ingress").
+ *
+ * @module
+ */
+import type { Listen } from "../config.ts";
+
+/** A socket file's mode: the load balancer runs as another user (in compose, another container). */
+const SOCKET_MODE = 0o666;
+
+/**
+ * Starts `Deno.serve` with `handler` on `listen`. For a unix socket it first removes a socket file
+ * left by a crashed predecessor, and then lets every user connect ({@link SOCKET_MODE}).
+ *
+ * @throws when the address cannot be bound, or a non-socket file is in the way.
+ */
+export async function serve(
+  listen: Listen,
+  handler: Deno.ServeHandler,
+): Promise<Deno.HttpServer<Deno.Addr>> {
+  if (listen.kind === "tcp") {
+    const { hostname, port, reusePort } = listen;
+    return Deno.serve({ hostname, port, reusePort, onListen: () => {} }, handler);
+  }
+  await removeStaleSocket(listen.path);
+  const server = Deno.serve({ path: listen.path, onListen: () => {} }, handler);
+  await Deno.chmod(listen.path, SOCKET_MODE);
+  return server;
+}
+
+/** Removes a socket file left by a crashed predecessor, so binding the path does not fail. */
+async function removeStaleSocket(path: string): Promise<void> {
+  try {
+    if ((await Deno.lstat(path)).isSocket) await Deno.remove(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+}
