@@ -1,5 +1,5 @@
 /**
- * End to end through the local stack (src/stack/): 2,000 payments through the load balancer, then
+ * End to end through the local stack (tools/stack/): 2,000 payments through the load balancer, then
  * the backend's summary must equal what each Payment Processor simulator holds, for the whole
  * range and for ranges whose bounds fall exactly on booked `requestedAt` values (docs/CONTRACT.md §1, §3:
  * one inconsistency costs the 35 % fine). Runs once through nginx and once through SO_REUSEPORT.

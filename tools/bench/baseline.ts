@@ -11,7 +11,7 @@
 import { startNginx, upstreamSockets } from "../stack/nginx.ts";
 import { fileAccessFlags, findExecutable, freePort, ManagedProcess } from "../stack/processes.ts";
 import { httpGet, type ProbeTarget } from "../stack/probe.ts";
-import { INSTANCE_V8_FLAGS } from "../stack/stack.ts";
+import { INSTANCE_V8_FLAGS } from "../stack/instances.ts";
 import { parseRedisUrl } from "../../src/store/redis/url.ts";
 
 const REPO_ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname).replace(

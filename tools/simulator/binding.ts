@@ -15,7 +15,7 @@ import { type Instant, MIN_DATE_TIME, parseDateTime } from "./date_time.ts";
 import { EMPTY_GUID, parseJsonGuid } from "./guid.ts";
 
 /** Largest accepted body in bytes; larger ones get 413 (Kestrel's own limit is 30 MB). */
-export const MAX_BODY_BYTES = 64 * 1024;
+const MAX_BODY_BYTES = 64 * 1024;
 
 /** A request the binder refuses; `status` is the HTTP answer (400, 413 or 415). */
 export class BindingError extends Error {
@@ -113,7 +113,7 @@ const MAX_DECIMAL_MANTISSA = 2n ** 96n;
  * A bound JSON object. Each reader returns the .NET default when the property is absent and
  * throws {@linkcode BindingError} (400) when it has the wrong type or form.
  */
-export class JsonBody {
+class JsonBody {
   #fields = new Map<string, unknown>();
 
   /** @param object the parsed body; later duplicates of a name (any case) win. */

@@ -22,7 +22,7 @@ const LENIENT =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,16}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
 
 /** Options of {@linkcode parseDateTime}. */
-export interface ParseDateTimeOptions {
+interface ParseDateTimeOptions {
   /**
    * Accept what the query-string binder (`DateTime.TryParse`) accepts in ISO shape: a space
    * instead of `T`, surrounding whitespace, `±hhmm` offsets. Default false: the stricter

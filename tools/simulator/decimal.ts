@@ -3,6 +3,13 @@
  * them: `20.10` and `20.1` are equal but print differently, and the official Payment Processor's
  * JSON shows that scale (Endpoints.cs writes `decimal` values, e.g. `"totalFee":0.00`).
  *
+ * Why not npm `big.js` (which tools/bench uses for the official score): it normalizes its values,
+ * so it cannot carry that scale: `new Big("20.10")` prints `20.1`, `0 × 0.05` gives `0` where the
+ * processor answers `0.00`, `40.10 × 0.05` gives `2.005` where it answers `2.0050`. Its parser
+ * also differs from .NET's reader of JSON decimals: it takes `1.` and `.5`, refuses `+3`, and has
+ * no 28-decimal bound. The scale and the parser would stay ours; what big.js would add (half-even
+ * rounding and an exact product) is a few lines of BigInt below.
+ *
  * @module
  */
 

@@ -24,7 +24,7 @@
 import { type Clock, systemClock } from "./clock.ts";
 
 /** Options of {@linkcode HealthWindow}. */
-export interface HealthWindowOptions {
+interface HealthWindowOptions {
   /** Window length in ms (Endpoints.cs: `RATE_LIMIT_SECONDS`, 5 s). */
   readonly windowMs: number;
   /** Calls granted per window (Endpoints.cs: 1). */

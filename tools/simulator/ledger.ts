@@ -7,6 +7,7 @@
  */
 
 import { compareInstants, type Instant } from "./date_time.ts";
+import type { Decimal } from "./decimal.ts";
 
 /** One stored payment. */
 export interface StoredPayment {
@@ -20,8 +21,16 @@ export interface StoredPayment {
   readonly requestedAt: Instant;
 }
 
+/** A stored amount as the decimal the processor echoes (`20.05`, `20.1`, `20`). */
+export function amountOf(payment: StoredPayment): Decimal {
+  return {
+    mantissa: BigInt(payment.amountCents) / 10n ** BigInt(2 - payment.amountScale),
+    scale: payment.amountScale,
+  };
+}
+
 /** Result of {@linkcode Ledger.summarize}. */
-export interface LedgerSummary {
+interface LedgerSummary {
   /** Number of matching payments. */
   readonly totalRequests: number;
   /** Sum of their amounts in cents (a bigint: the sum may exceed 2^53). */
@@ -31,13 +40,13 @@ export interface LedgerSummary {
 }
 
 /** Options of {@linkcode Ledger}. */
-export interface LedgerOptions {
+interface LedgerOptions {
   /** Most payments kept before inserts fail (a bound the real database does not have). */
   readonly maxPayments?: number;
 }
 
 /** Default of {@linkcode LedgerOptions.maxPayments}: ten final-test runs' worth. */
-export const DEFAULT_MAX_PAYMENTS = 1_000_000;
+const DEFAULT_MAX_PAYMENTS = 1_000_000;
 
 /** Thrown by {@linkcode Ledger.insert} when the ledger holds `maxPayments` payments. */
 export class LedgerFullError extends Error {

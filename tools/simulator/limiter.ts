@@ -7,7 +7,7 @@
  */
 
 /** Options of {@linkcode ConcurrencyLimiter}. */
-export interface ConcurrencyLimiterOptions {
+interface ConcurrencyLimiterOptions {
   /** Requests allowed in progress at once (Endpoints.cs: 800). */
   readonly permitLimit: number;
   /** Requests allowed to wait for a permit (Endpoints.cs: 500). */

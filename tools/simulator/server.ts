@@ -12,12 +12,8 @@
  * @module
  */
 
-import {
-  createProcessorHandler,
-  type ProcessorHandlerOptions,
-  ProcessorState,
-  type ProcessorStateOptions,
-} from "./processor.ts";
+import { createProcessorHandler, type ProcessorHandlerOptions } from "./processor.ts";
+import { ProcessorState, type ProcessorStateOptions } from "./processor_state.ts";
 
 /** Options of {@linkcode startProcessor}. */
 export interface StartProcessorOptions

@@ -11,7 +11,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { type LoadBalancerChoice, startStack } from "./stack.ts";
+import type { LoadBalancerChoice, StackOptions } from "./options.ts";
+import { type Stack, startStack } from "./stack.ts";
 
 const USAGE = `usage: deno task stack [options]
   --lb auto|nginx|reuseport  load balancer (auto: nginx when installed)   [auto]
@@ -25,18 +26,11 @@ const USAGE = `usage: deno task stack [options]
   --limits                   run nginx and the instances under docker-compose.yml's CPU/memory
                              limits (Linux cgroups v1 or v2; says so and runs without if it can't)`;
 
-function integer(name: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value)) throw new RangeError(`--${name} must be an integer, got ${raw}`);
-  return value;
-}
-
-async function main(): Promise<number> {
-  let values;
+/** The parsed command line, or `undefined` (usage printed) when it does not parse. */
+function readArgs(args: string[]) {
   try {
-    ({ values } = parseArgs({
-      args: Deno.args,
+    return parseArgs({
+      args,
       options: {
         lb: { type: "string", default: "auto" },
         port: { type: "string" },
@@ -51,19 +45,56 @@ async function main(): Promise<number> {
       },
       strict: true,
       allowPositionals: false,
-    }));
+    }).values;
   } catch (error) {
     console.error(`${(error as Error).message}\n${USAGE}`);
-    return 2;
+    return undefined;
   }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+}
 
-  // Listen before starting, so a signal during the start still stops what was started.
+/**
+ * The stack's options from the command line.
+ *
+ * @throws {RangeError} when `--port` or `--instances` is not an integer.
+ */
+function stackOptions(
+  values: NonNullable<ReturnType<typeof readArgs>>,
+  signal: AbortSignal,
+): StackOptions {
+  return {
+    lb: values.lb as LoadBalancerChoice,
+    port: integer("port", values.port),
+    instances: integer("instances", values.instances),
+    defaultUrl: values["pp-default"],
+    fallbackUrl: values["pp-fallback"],
+    redisUrl: values["redis-url"],
+    redisPrefix: values.prefix,
+    output: values.quiet ? "quiet" : "prefix",
+    limits: values.limits,
+    signal,
+  };
+}
+
+function integer(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value)) throw new RangeError(`--${name} must be an integer, got ${raw}`);
+  return value;
+}
+
+/** SIGINT and SIGTERM, listened to from before the start until the stop is done. */
+interface StopRequests {
+  /** Aborts on the first signal (a signal during the start stops what was started). */
+  signal: AbortSignal;
+  /** Resolves with the first signal's name. */
+  received: Promise<string>;
+  /** Stops listening. */
+  remove(): void;
+}
+
+function listenForStop(): StopRequests {
   const controller = new AbortController();
-  const { promise: stopSignal, resolve } = Promise.withResolvers<string>();
+  const { promise: received, resolve } = Promise.withResolvers<string>();
   const onSignal = (name: string) => () => {
     resolve(name);
     controller.abort(new Error(`${name} during start`));
@@ -72,44 +103,51 @@ async function main(): Promise<number> {
   const onSigterm = onSignal("SIGTERM");
   Deno.addSignalListener("SIGINT", onSigint);
   Deno.addSignalListener("SIGTERM", onSigterm);
-  const removeListeners = () => {
+  const remove = () => {
     Deno.removeSignalListener("SIGINT", onSigint);
     Deno.removeSignalListener("SIGTERM", onSigterm);
   };
+  return { signal: controller.signal, received, remove };
+}
 
-  let stack;
-  try {
-    stack = await startStack({
-      lb: values.lb as LoadBalancerChoice,
-      port: integer("port", values.port),
-      instances: integer("instances", values.instances),
-      defaultUrl: values["pp-default"],
-      fallbackUrl: values["pp-fallback"],
-      redisUrl: values["redis-url"],
-      redisPrefix: values.prefix,
-      output: values.quiet ? "quiet" : "prefix",
-      limits: values.limits,
-      signal: controller.signal,
-    });
-  } catch (error) {
-    removeListeners();
-    throw error;
-  }
-  console.log(stack.description);
-
-  // A child that dies on its own ends the stack: a half stack would mislead a benchmark.
+/**
+ * Runs `stack` until a signal, or until one of its children dies on its own (a half stack would
+ * mislead a benchmark), then stops it.
+ *
+ * @returns the exit code: 0 after a signal, 1 after a child's death.
+ */
+async function runUntilStopped(stack: Stack, stop: StopRequests): Promise<number> {
   const childDied = Promise.race(
     stack.processes.map((p) => p.status.then((status) => ({ p, status }))),
   ).then(({ p, status }) => p.stopping ? undefined : `${p.name} exited with code ${status.code}`);
 
-  const reason = await Promise.race([stopSignal, childDied]);
+  const reason = await Promise.race([stop.received, childDied]);
   console.error(`stack: ${reason ?? "stopping"}; stopping what it started`);
   // The listeners stay until the stop is done: a terminal's Ctrl-C reaches this process twice
   // (from the terminal and forwarded by `deno task`), and the second must not kill the stop.
   await stack.stop();
-  removeListeners();
+  stop.remove();
   console.error("stack: stopped");
   return reason === "SIGINT" || reason === "SIGTERM" ? 0 : 1;
+}
+
+async function main(): Promise<number> {
+  const values = readArgs(Deno.args);
+  if (values === undefined) return 2;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const stop = listenForStop();
+  let stack;
+  try {
+    stack = await startStack(stackOptions(values, stop.signal));
+  } catch (error) {
+    stop.remove();
+    throw error;
+  }
+  console.log(stack.description);
+  return await runUntilStopped(stack, stop);
 }
 
 if (import.meta.main) {

@@ -9,12 +9,12 @@
 import { ManagedProcess, type OutputMode } from "./processes.ts";
 
 /** The socket directory nginx.conf uses in compose (the shared volume's mount point). */
-export const COMPOSE_SOCKET_DIR = "/sockets";
+const COMPOSE_SOCKET_DIR = "/sockets";
 /** The port nginx.conf listens on in compose (docs/CONTRACT.md §1). */
-export const COMPOSE_PORT = 9999;
+const COMPOSE_PORT = 9999;
 
 /** Raised when nginx.conf does not have the shape the stack substitutes into. */
-export class NginxConfError extends Error {
+class NginxConfError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "NginxConfError";
@@ -52,7 +52,7 @@ export function renderNginxConf(template: string, socketDir: string, port: numbe
 }
 
 /** How to start nginx for the local stack. */
-export interface NginxOptions {
+interface NginxOptions {
   /** The nginx executable. */
   executable: string;
   /** Contents of the repository's nginx.conf. */

@@ -10,7 +10,7 @@
 export type OutputMode = "prefix" | "quiet";
 
 /** How to start one child process. */
-export interface ManagedProcessOptions {
+interface ManagedProcessOptions {
   /** Service name, used as the line prefix (`[api1] ...`). */
   name: string;
   /** Executable path or name on PATH. */

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { ManualClock } from "../../../tools/simulator/clock.ts";
+import { ManualClock } from "./manual_clock.ts";
 import { HealthWindow } from "../../../tools/simulator/health_window.ts";
-import { createProcessorHandler, ProcessorState } from "../../../tools/simulator/processor.ts";
+import { createProcessorHandler } from "../../../tools/simulator/processor.ts";
+import { ProcessorState } from "../../../tools/simulator/processor_state.ts";
 
 /** Lets every pending promise reaction run. */
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));

@@ -2,9 +2,11 @@ import assert from "node:assert/strict";
 import {
   createProcessorHandler,
   type ProcessorHandlerOptions,
+} from "../../../tools/simulator/processor.ts";
+import {
   ProcessorState,
   type ProcessorStateOptions,
-} from "../../../tools/simulator/processor.ts";
+} from "../../../tools/simulator/processor_state.ts";
 
 const BASE = "http://processor.test";
 const TOKEN = { "x-rinha-token": "123" };

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseProcessorArgs } from "../../../tools/simulator/main.ts";
+import { parseProcessorArgs } from "../../../tools/simulator/args.ts";
 
 Deno.test("defaults", () => {
   assert.deepEqual(parseProcessorArgs([]), {
