@@ -8,23 +8,20 @@
  *   1500 ms client timeout, then `sleep(1)`. Success = 200/201/202/204.
  * - A VU starts a new iteration only before the end of the ramp; an iteration already started
  *   runs to its end, sleep included (k6 `gracefulStop`, 30 s by default), so the teardown comes
- *   right after the last sleeps. A hard abort (`signal`) stops every VU at once; a POST it cuts
- *   short is not recorded (its outcome is unknown).
+ *   right after the last sleeps. A hard abort (`signal`) stops every VU at once.
  *
- * Each VU keeps its own keep-alive connection, like k6, through the product's HTTP/1.1 pool
- * (src/processors/http_pool.ts, one pool of one idle connection per VU). A request's time runs
- * from the call to the end of the answer; it includes connecting only on a VU's first request
- * and after a failure dropped the connection. Unlike k6 it never resends a request whose reused
- * connection closed before answering (the pool sends nothing twice): that counts as a failure.
+ * Each VU keeps its own keep-alive connection (like k6) through {@linkcode H1Connection}, whose
+ * timing excludes connecting (k6 `http_req_duration`). Per request: one `crypto.randomUUID()`,
+ * one string concatenation, one write, one or two reads, one histogram increment.
  *
  * @module
  */
 
 import type { RunMetrics } from "./metrics.ts";
 import { SUCCESS_STATUSES } from "./metrics.ts";
+import { H1Connection } from "./h1_client.ts";
 import { sleep } from "./http.ts";
 import { vuStartOffsets } from "./scenario.ts";
-import { HttpPool } from "../../src/processors/http_pool.ts";
 
 /** Options of {@linkcode runPaymentsLoad}. */
 interface PaymentsLoadOptions {
@@ -68,22 +65,15 @@ export function runPaymentsLoad(options: PaymentsLoadOptions): {
   const path = `${base.pathname.replace(/\/+$/, "")}/payments`;
   const head = '{"correlationId":"';
   const tail = `","amount":${JSON.stringify(options.amount)}}`;
+  const headers = "content-type: application/json\r\n";
   const endAt = options.startedAt + options.durationMs;
   const { metrics, signal, timeoutMs, thinkTimeMs, onAccepted } = options;
 
-  const post = async (pool: HttpPool): Promise<void> => {
+  const post = async (conn: H1Connection): Promise<void> => {
     const id = crypto.randomUUID();
-    const t0 = performance.now();
-    let status = 0;
-    let timedOut = false;
-    try {
-      status = (await pool.request("POST", path, head + id + tail, timeoutMs, signal)).status;
-    } catch (error) {
-      if (signal.aborted) return;
-      timedOut = error instanceof DOMException && error.name === "TimeoutError";
-    }
-    metrics.recordPost(status, performance.now() - t0, timedOut);
-    if (onAccepted && SUCCESS_STATUSES.has(status)) onAccepted(id);
+    const res = await conn.request("POST", path, headers, head + id + tail, timeoutMs);
+    metrics.recordPost(res.status, res.ms, res.timedOut);
+    if (onAccepted && SUCCESS_STATUSES.has(res.status)) onAccepted(id);
   };
 
   const vu = async (offsetMs: number): Promise<void> => {
@@ -91,14 +81,14 @@ export function runPaymentsLoad(options: PaymentsLoadOptions): {
     if (wait > 0 && !(await sleep(wait, signal))) return;
     if (performance.now() >= endAt) return; // the last VU starts exactly at the end (k6)
     state.activeVus++;
-    const pool = new HttpPool(base.origin, { maxIdle: 1 });
+    const conn = H1Connection.fromUrl(options.backendUrl);
     try {
       while (!signal.aborted && performance.now() < endAt) {
-        await post(pool);
+        await post(conn);
         if (!(await sleep(thinkTimeMs, signal))) break;
       }
     } finally {
-      pool.close();
+      conn.close();
       state.activeVus--;
     }
   };

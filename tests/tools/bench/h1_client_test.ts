@@ -1,0 +1,138 @@
+import assert from "node:assert/strict";
+import { H1Connection } from "../../../tools/bench/h1_client.ts";
+
+function serve(handler: (req: Request) => Response | Promise<Response>) {
+  const ac = new AbortController();
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", signal: ac.signal, onListen() {} },
+    handler,
+  );
+  const port = (server.addr as Deno.NetAddr).port;
+  return {
+    port,
+    close: async () => {
+      ac.abort();
+      await server.finished;
+    },
+  };
+}
+
+Deno.test("h1 client: keep-alive, content-length and chunked bodies, status codes", async () => {
+  const s = serve(async (req) => {
+    const path = new URL(req.url).pathname;
+    if (path === "/payments") {
+      const body = await req.text();
+      return new Response(null, { status: JSON.parse(body).amount === 20.05 ? 202 : 400 });
+    }
+    if (path === "/chunked") {
+      const stream = new ReadableStream<Uint8Array>({
+        start(c) {
+          c.enqueue(new TextEncoder().encode("hello "));
+          c.enqueue(new TextEncoder().encode("world"));
+          c.close();
+        },
+      });
+      return new Response(stream);
+    }
+    return Response.json({ ok: true, path });
+  });
+  const c = new H1Connection("127.0.0.1", s.port);
+  try {
+    const body = JSON.stringify({ correlationId: crypto.randomUUID(), amount: 20.05 });
+    for (let i = 0; i < 5; i++) {
+      const r = await c.request(
+        "POST",
+        "/payments",
+        "content-type: application/json\r\n",
+        body,
+        1500,
+      );
+      assert.equal(r.status, 202);
+      assert.ok(r.ms > 0);
+    }
+    assert.equal(c.connects, 1, "one connection reused");
+    const j = await c.request("GET", "/x?from=1&to=2", "", undefined, 1500, true);
+    assert.equal(j.status, 200);
+    assert.deepEqual(JSON.parse(j.body!), { ok: true, path: "/x" });
+    const ch = await c.request("GET", "/chunked", "", undefined, 1500, true);
+    assert.equal(ch.status, 200);
+    assert.equal(ch.body, "hello world");
+    const bad = await c.request("POST", "/payments", "", '{"amount":1}', 1500);
+    assert.equal(bad.status, 400);
+  } finally {
+    c.close();
+    await s.close();
+  }
+});
+
+Deno.test("h1 client: a timeout gives status 0, drops the connection, the next request reconnects", async () => {
+  let slow = true;
+  const s = serve(async () => {
+    if (slow) await new Promise((r) => setTimeout(r, 400));
+    return new Response("ok");
+  });
+  const c = new H1Connection("127.0.0.1", s.port);
+  try {
+    const r = await c.request("GET", "/", "", undefined, 100);
+    assert.equal(r.status, 0);
+    assert.equal(r.timedOut, true);
+    slow = false;
+    const ok = await c.request("GET", "/", "", undefined, 1500, true);
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body, "ok");
+    assert.equal(c.connects, 2);
+  } finally {
+    c.close();
+    await new Promise((r) => setTimeout(r, 450)); // let the slow handler finish
+    await s.close();
+  }
+});
+
+Deno.test("h1 client: refused connection is status 0, not a timeout", async () => {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  const c = new H1Connection("127.0.0.1", port);
+  const r = await c.request("GET", "/", "", undefined, 1000);
+  assert.equal(r.status, 0);
+  assert.equal(r.timedOut, false);
+  assert.ok(r.error);
+});
+
+Deno.test("h1 client: a server closing an idle connection is retried once transparently", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  let accepted = 0;
+  const serving = (async () => {
+    for await (const conn of listener) {
+      accepted++;
+      const n = accepted;
+      (async () => {
+        const buf = new Uint8Array(4096);
+        await conn.read(buf);
+        await conn.write(
+          new TextEncoder().encode("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"),
+        );
+        if (n === 1) conn.close(); // closes after the first answer, without "Connection: close"
+        else {
+          await conn.read(buf).catch(() => null);
+          try {
+            conn.close();
+          } catch { /* closed */ }
+        }
+      })();
+    }
+  })();
+  const c = new H1Connection("127.0.0.1", port);
+  try {
+    assert.equal((await c.request("GET", "/", "", undefined, 1000)).status, 200);
+    await new Promise((r) => setTimeout(r, 50));
+    const again = await c.request("GET", "/", "", undefined, 1000);
+    assert.equal(again.status, 200);
+    assert.equal(c.connects, 2);
+  } finally {
+    c.close();
+    listener.close();
+    await serving.catch(() => {});
+  }
+});
