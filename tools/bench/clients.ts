@@ -25,7 +25,7 @@ export interface ProcessorSummary {
 }
 
 /** One stored payment as listed by the simulator's `GET /admin/debug/payments`. */
-export interface StoredPayment {
+interface StoredPayment {
   correlationId: string;
   amount: number;
   requestedAt: string;
@@ -38,10 +38,10 @@ export interface BackendSummary {
 }
 
 /** Records (status, ms) of a request that belongs to the test (feeds the score's p99). */
-export type Recorder = (status: number, ms: number) => void;
+type Recorder = (status: number, ms: number) => void;
 
 /** Options shared by the clients. */
-export interface ClientOptions {
+interface ClientOptions {
   /** Client timeout of every call, ms. Default 1500 (requests.js). */
   timeoutMs?: number;
   /** Receives every call's outcome; omit for calls outside the test (post-run analysis). */

@@ -48,7 +48,7 @@ export function countInconsistencies(
 }
 
 /** Options of {@linkcode runConsistencyChecks}. */
-export interface ConsistencyOptions {
+interface ConsistencyOptions {
   backend: BackendClient;
   /** Omitted in a baseline run: only the backend is read and nothing is compared. */
   processors?: { default: ProcessorAdmin; fallback: ProcessorAdmin };

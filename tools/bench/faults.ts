@@ -21,7 +21,7 @@ export interface AppliedFault {
 }
 
 /** Options of {@linkcode runFaultTimeline}. */
-export interface FaultTimelineOptions {
+interface FaultTimelineOptions {
   processors: { default: ProcessorAdmin; fallback: ProcessorAdmin };
   /** `performance.now()` of the start of the load. */
   startedAt: number;

@@ -16,7 +16,7 @@
  */
 
 /** Options of {@linkcode LatencyHistogram}. */
-export interface LatencyHistogramOptions {
+interface LatencyHistogramOptions {
   /**
    * Bits of precision: values below `2^precisionBits` µs are exact, larger ones within a relative
    * error of `2^-precisionBits` (half a bucket). 4–16; default 11 (± 0.05 %).
@@ -39,6 +39,8 @@ export interface LatencySummary {
 
 /**
  * Fixed-memory latency histogram (ms in, ms out, µs resolution).
+ *
+ * Not src/http/metrics.ts's Histogram (a few fixed Prometheus buckets): this gives k6's p99 ±0.1 %.
  *
  * @example
  * ```ts

@@ -21,7 +21,7 @@ export interface TimedResponse {
 }
 
 /** Options of {@linkcode timedRequest}. */
-export interface TimedRequestOptions {
+interface TimedRequestOptions {
   method?: string;
   headers?: HeadersInit;
   body?: string;

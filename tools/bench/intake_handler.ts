@@ -22,7 +22,7 @@ const NOTHING = { totalRequests: 0, totalCents: 0 };
 const MAX_BODY_BYTES = 1_024;
 
 /** A running intake handler; `close()` closes its Redis connection. */
-export interface IntakeHandler {
+interface IntakeHandler {
   handler: (request: Request) => Promise<Response>;
   close(): Promise<void>;
 }

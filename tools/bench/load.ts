@@ -24,7 +24,7 @@ import { sleep } from "./http.ts";
 import { vuStartOffsets } from "./scenario.ts";
 
 /** Options of {@linkcode runPaymentsLoad}. */
-export interface PaymentsLoadOptions {
+interface PaymentsLoadOptions {
   /** Backend base URL, e.g. http://127.0.0.1:9999. */
   backendUrl: string;
   startVus: number;
@@ -47,11 +47,9 @@ export interface PaymentsLoadOptions {
 }
 
 /** Live state of the load, read by the progress display. */
-export interface LoadState {
+interface LoadState {
   /** VUs currently running. */
   activeVus: number;
-  /** POSTs in flight. */
-  inFlight: number;
 }
 
 /**
@@ -62,7 +60,7 @@ export function runPaymentsLoad(options: PaymentsLoadOptions): {
   state: LoadState;
   done: Promise<void>;
 } {
-  const state: LoadState = { activeVus: 0, inFlight: 0 };
+  const state: LoadState = { activeVus: 0 };
   const base = new URL(options.backendUrl);
   const path = `${base.pathname.replace(/\/+$/, "")}/payments`;
   const head = '{"correlationId":"';
@@ -73,9 +71,7 @@ export function runPaymentsLoad(options: PaymentsLoadOptions): {
 
   const post = async (conn: H1Connection): Promise<void> => {
     const id = crypto.randomUUID();
-    state.inFlight++;
     const res = await conn.request("POST", path, headers, head + id + tail, timeoutMs);
-    state.inFlight--;
     metrics.recordPost(res.status, res.ms, res.timedOut);
     if (onAccepted && SUCCESS_STATUSES.has(res.status)) onAccepted(id);
   };

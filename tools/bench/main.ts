@@ -13,146 +13,17 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { type BaselineStack, startBaselineStack } from "./baseline.ts";
+import { type BenchCliOptions, parseBenchArgs, USAGE } from "./cli.ts";
 import { ProgressLine } from "./progress.ts";
-import { randomFaultSchedule } from "./random_faults.ts";
 import { renderReport } from "./report.ts";
 import { formatMB, ResourceSampler, type ServiceProcess } from "./resources.ts";
 import { runBench, type RunResult } from "./run.ts";
-import { scaleScenario, type Scenario, scenarioByName } from "./scenario.ts";
 import type { ManagedProcess } from "../stack/processes.ts";
+import { type Stack, startStack } from "../stack/stack.ts";
 import { keysFor } from "../../src/store/keys.ts";
 import { Redis } from "../../src/store/redis/client.ts";
 import { parseRedisUrl } from "../../src/store/redis/url.ts";
-
-const USAGE = `usage: deno task bench [options]
-  --scenario final|preview     which official test                                [final]
-  --duration S                 length of the load; the whole timeline scales        [300 / 60]
-  --vus N                      peak virtual users                                  [603 / 550]
-  --amount X                   amount of every payment                          [20.05 / 19.9]
-  --faults official|random|none  fault timeline                                    [official]
-  --seed N                     seed of --faults random                               [random]
-  --backend URL                backend under test                   [http://127.0.0.1:9999]
-  --pp-default URL             default processor               [http://127.0.0.1:8001]
-  --pp-fallback URL            fallback processor              [http://127.0.0.1:8002]
-  --token T                    current admin token of the processors                   [123]
-  --stack                      start the local stack (src/stack) on free ports and stop it after
-  --redis-url URL              Redis of that stack                 [redis://127.0.0.1:6379]
-  --baseline                   also run the same load against a no-op backend first
-  --baseline-only              only the no-op baseline (no backend, no processors)
-  --floor noop|intake          what the baseline's backends do: noop = 202 at once; intake = the
-                               product's POST /payments into --redis-url, nothing behind it  [noop]
-  --out FILE                   results JSON (official keys + details)
-  --report FILE                self-contained HTML report
-  --quiet                      no progress line`;
-
-/** Parsed command line. */
-export interface BenchCliOptions {
-  scenario: Scenario;
-  faults: "official" | "random" | "none";
-  seed?: number;
-  backend: string;
-  ppDefault: string;
-  ppFallback: string;
-  token: string;
-  stack: boolean;
-  redisUrl: string;
-  baseline: "no" | "also" | "only";
-  /** What the baseline's backends do (baseline.ts): 202 at once, or the product's intake. */
-  floor: "noop" | "intake";
-  out?: string;
-  report?: string;
-  quiet: boolean;
-}
-
-function num(
-  name: string,
-  raw: string | undefined,
-  check: (n: number) => boolean,
-): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || !check(n)) throw new RangeError(`--${name}: bad value ${raw}`);
-  return n;
-}
-
-/**
- * Parses the command line into a ready scenario (scaled, VUs/amount overridden, fault steps
- * chosen). @throws {RangeError|TypeError} on bad options
- */
-export function parseBenchArgs(args: string[]): BenchCliOptions {
-  const { values } = parseArgs({
-    args,
-    options: {
-      scenario: { type: "string", default: "final" },
-      duration: { type: "string" },
-      vus: { type: "string" },
-      amount: { type: "string" },
-      faults: { type: "string", default: "official" },
-      seed: { type: "string" },
-      backend: { type: "string", default: "http://127.0.0.1:9999" },
-      "pp-default": { type: "string", default: "http://127.0.0.1:8001" },
-      "pp-fallback": { type: "string", default: "http://127.0.0.1:8002" },
-      token: { type: "string", default: "123" },
-      stack: { type: "boolean", default: false },
-      "redis-url": { type: "string", default: "redis://127.0.0.1:6379" },
-      baseline: { type: "boolean", default: false },
-      "baseline-only": { type: "boolean", default: false },
-      floor: { type: "string", default: "noop" },
-      out: { type: "string" },
-      report: { type: "string" },
-      quiet: { type: "boolean", default: false },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
-  let scenario = scenarioByName(values.scenario!);
-  const duration = num("duration", values.duration, (n) => n > 0);
-  if (duration !== undefined) scenario = scaleScenario(scenario, Math.round(duration * 1000));
-  const vus = num("vus", values.vus, (n) => Number.isInteger(n) && n >= 1 && n <= 20_000);
-  if (vus !== undefined) scenario.maxVus = vus;
-  const amount = num("amount", values.amount, (n) => n > 0);
-  if (amount !== undefined) scenario.amount = amount;
-  const faults = values.faults as BenchCliOptions["faults"];
-  if (!["official", "random", "none"].includes(faults)) {
-    throw new RangeError(`--faults must be official, random or none, got ${faults}`);
-  }
-  let seed = num("seed", values.seed, (n) => Number.isInteger(n));
-  if (faults === "random") {
-    seed ??= Math.floor(Math.random() * 2 ** 31);
-    scenario.faults = randomFaultSchedule({ seed, durationMs: scenario.durationMs });
-  } else if (faults === "none") {
-    scenario.faults = [];
-  }
-  const floor = values.floor as BenchCliOptions["floor"];
-  if (floor !== "noop" && floor !== "intake") {
-    throw new RangeError(`--floor must be noop or intake, got ${floor}`);
-  }
-  if (floor === "intake" && !values.baseline && !values["baseline-only"]) {
-    throw new RangeError(`--floor intake needs --baseline or --baseline-only`);
-  }
-  for (const u of [values.backend!, values["pp-default"]!, values["pp-fallback"]!]) new URL(u);
-  if (new URL(values.backend!).protocol !== "http:") {
-    throw new TypeError(`--backend must be an http:// URL (the load generator speaks HTTP/1.1)`);
-  }
-  return {
-    scenario,
-    faults,
-    seed,
-    backend: values.backend!,
-    ppDefault: values["pp-default"]!,
-    ppFallback: values["pp-fallback"]!,
-    token: values.token!,
-    stack: values.stack!,
-    redisUrl: values["redis-url"]!,
-    baseline: values["baseline-only"] ? "only" : values.baseline ? "also" : "no",
-    floor,
-    out: values.out,
-    report: values.report,
-    quiet: values.quiet!,
-  };
-}
 
 function say(message: string): void {
   console.error(message);
@@ -203,7 +74,32 @@ function describe(r: RunResult): string {
   return lines.join("\n");
 }
 
-/** Runs the CLI; returns the process exit code. */
+/** What the phases of one invocation share. */
+interface Session {
+  opts: BenchCliOptions;
+  args: string[];
+  /** Aborted by SIGINT/SIGTERM. */
+  signal: AbortSignal;
+  progress?: ProgressLine;
+}
+
+/** One phase's run (absent when it failed before a result) and whether the phase failed. */
+interface PhaseOutcome {
+  result?: RunResult;
+  failed: boolean;
+}
+
+/** A stack the main run drives: started here (`--stack`) or given by URLs. */
+interface BenchTarget {
+  urls: { backend: string; def: string; fb: string };
+  /** Set when this invocation started the stack (and must stop it). */
+  started?: StartedStack;
+}
+
+/** A stack started with `--stack`, with the Redis prefix of its keys (deleted after the run). */
+type StartedStack = Stack & { prefix: string };
+
+/** Runs the CLI; returns the process exit code (0, 1 when a run failed, 2 on bad options). */
 export async function main(args: string[]): Promise<number> {
   if (args.includes("--help") || args.includes("-h")) {
     console.log(USAGE);
@@ -220,127 +116,148 @@ export async function main(args: string[]): Promise<number> {
   const onSignal = () => ac.abort(new Error("SIGINT/SIGTERM"));
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
-  const progress = opts.quiet ? undefined : new ProgressLine();
+  try {
+    const progress = opts.quiet ? undefined : new ProgressLine();
+    const session: Session = { opts, args, signal: ac.signal, progress };
+    say(announcement(opts));
+    const baseline = opts.baseline !== "no" ? await runBaseline(session) : { failed: false };
+    const backend = opts.baseline !== "only" && !ac.signal.aborted
+      ? await runAgainstBackend(session, baseline.failed)
+      : { failed: false };
+    await writeOutputs(session, backend.result, baseline.result);
+    return baseline.failed || backend.failed ? 1 : 0;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+    Deno.removeSignalListener("SIGTERM", onSignal);
+  }
+}
+
+/** The first line: scenario, length, VUs, amount, faults and checks. */
+function announcement(opts: BenchCliOptions): string {
   const sc = opts.scenario;
-  say(
-    `bench: ${sc.name} scenario, ${
-      sc.durationMs / 1000
-    } s, VUs ${sc.startVus}→${sc.maxVus}, amount ${sc.amount}, ` +
-      `faults ${opts.faults}${
-        opts.seed !== undefined ? ` (seed ${opts.seed})` : ""
-      } (${sc.faults.length} steps), ` +
-      `checks every ${sc.consistencyIntervalMs / 1000} s`,
-  );
+  const seed = opts.seed !== undefined ? ` (seed ${opts.seed})` : "";
+  return `bench: ${sc.name} scenario, ${
+    sc.durationMs / 1000
+  } s, VUs ${sc.startVus}→${sc.maxVus}, ` +
+    `amount ${sc.amount}, faults ${opts.faults}${seed} (${sc.faults.length} steps), ` +
+    `checks every ${sc.consistencyIntervalMs / 1000} s`;
+}
 
-  let baseline: RunResult | undefined;
-  let mainRun: RunResult | undefined;
-  let code = 0;
-  if (opts.baseline !== "no") {
-    let bstack: BaselineStack | undefined;
-    const floorPrefix = opts.floor === "intake"
-      ? `bench:floor:${crypto.randomUUID().slice(0, 8)}:`
-      : undefined;
-    try {
-      bstack = await startBaselineStack(
-        floorPrefix ? { intake: { redisUrl: opts.redisUrl, prefix: floorPrefix } } : {},
-      );
-      say(bstack.description);
-      const backendUrl = bstack.url;
-      const services = await serviceProcesses(
-        bstack.processes,
-        floorPrefix ? opts.redisUrl : undefined,
-      );
-      baseline = await withResources(services, () =>
-        runBench({
-          scenario: { ...sc, faults: [] },
-          mode: "baseline",
-          label: floorPrefix ? "baseline (intake floor)" : "baseline",
-          backendUrl,
-          progress,
-          signal: ac.signal,
-        }));
-      say(describe(baseline));
-    } catch (e) {
-      say(`baseline failed: ${(e as Error).message}`);
-      code = 1;
-    } finally {
-      await bstack?.stop();
-      if (floorPrefix) {
-        await deletePrefix(opts.redisUrl, floorPrefix).catch((e) =>
-          say(`could not delete the floor's Redis keys ${floorPrefix}*: ${(e as Error).message}`)
-        );
-      }
-    }
-  }
-
-  if (opts.baseline !== "only" && !ac.signal.aborted) {
-    let stack: {
-      url: string;
-      defaultUrl: string;
-      fallbackUrl: string;
-      stop(): Promise<void>;
-      logs?(): string;
-      processes?: readonly ManagedProcess[];
-    } | undefined;
-    let stackPrefix: string | undefined;
-    try {
-      let urls = { backend: opts.backend, def: opts.ppDefault, fb: opts.ppFallback };
-      if (opts.stack) {
-        const { startStack } = await import("../stack/stack.ts");
-        stackPrefix = `bench:${crypto.randomUUID().slice(0, 8)}:`;
-        const started = await startStack({
-          port: 0,
-          defaultPort: 0,
-          fallbackPort: 0,
-          defaultFee: sc.fees.default,
-          fallbackFee: sc.fees.fallback,
-          token: opts.token,
-          redisUrl: opts.redisUrl,
-          redisPrefix: stackPrefix,
-          output: "quiet",
-          signal: ac.signal,
-        });
-        stack = started;
-        say(started.description);
-        urls = { backend: started.url, def: started.defaultUrl, fb: started.fallbackUrl };
-      }
-      const services = stack?.processes
-        ? await serviceProcesses(stack.processes, opts.redisUrl)
-        : () => [];
-      mainRun = await withResources(services, () =>
-        runBench({
-          scenario: sc,
-          mode: "full",
-          label: "backend",
-          backendUrl: urls.backend,
-          defaultUrl: urls.def,
-          fallbackUrl: urls.fb,
-          token: opts.token,
-          progress,
-          signal: ac.signal,
-        }));
-      say(describe(mainRun));
-      if (mainRun.aborted) code = 1;
-    } catch (e) {
-      say(`run failed: ${(e as Error).message}`);
-      code = 1;
-    } finally {
-      if (stack) {
-        if (code !== 0 && stack.logs) say(stack.logs());
-        await stack.stop();
-        await deletePrefix(opts.redisUrl, stackPrefix!).catch((e) =>
-          say(`could not delete the stack's Redis keys ${stackPrefix}*: ${(e as Error).message}`)
-        );
-      }
-    }
-  }
-
-  if (baseline && mainRun && baseline.latency.expected.p99 > 0) {
-    say(
-      `p99 ours / ${baseline.label}: ${mainRun.latency.expected.p99} / ${baseline.latency.expected.p99} ms = ×${
-        (mainRun.latency.expected.p99 / baseline.latency.expected.p99).toFixed(2)
-      }`,
+/** The same load against the baseline stack (baseline.ts), started and stopped here. */
+async function runBaseline(session: Session): Promise<PhaseOutcome> {
+  const { opts } = session;
+  const floorPrefix = opts.floor === "intake"
+    ? `bench:floor:${crypto.randomUUID().slice(0, 8)}:`
+    : undefined;
+  let bstack: BaselineStack | undefined;
+  try {
+    bstack = await startBaselineStack(
+      floorPrefix ? { intake: { redisUrl: opts.redisUrl, prefix: floorPrefix } } : {},
     );
+    say(bstack.description);
+    const backendUrl = bstack.url;
+    const services = await serviceProcesses(
+      bstack.processes,
+      floorPrefix ? opts.redisUrl : undefined,
+    );
+    const result = await withResources(services, () =>
+      runBench({
+        scenario: { ...opts.scenario, faults: [] },
+        mode: "baseline",
+        label: floorPrefix ? "baseline (intake floor)" : "baseline",
+        backendUrl,
+        progress: session.progress,
+        signal: session.signal,
+      }));
+    say(describe(result));
+    return { result, failed: false };
+  } catch (e) {
+    say(`baseline failed: ${(e as Error).message}`);
+    return { failed: true };
+  } finally {
+    await bstack?.stop();
+    if (floorPrefix) await cleanUpPrefix(opts.redisUrl, floorPrefix, "the floor's");
+  }
+}
+
+/**
+ * The real test against the backend: the stack started here with `--stack`, else the URLs given.
+ * @param failedSoFar whether an earlier phase failed (the stack's logs are then printed too)
+ */
+async function runAgainstBackend(session: Session, failedSoFar: boolean): Promise<PhaseOutcome> {
+  const { opts } = session;
+  let target: BenchTarget | undefined;
+  let outcome: PhaseOutcome = { failed: true };
+  try {
+    target = await benchTarget(session);
+    const stack = target.started;
+    const services = stack ? await serviceProcesses(stack.processes, opts.redisUrl) : () => [];
+    const result = await withResources(services, () =>
+      runBench({
+        scenario: opts.scenario,
+        mode: "full",
+        label: "backend",
+        backendUrl: target!.urls.backend,
+        defaultUrl: target!.urls.def,
+        fallbackUrl: target!.urls.fb,
+        token: opts.token,
+        progress: session.progress,
+        signal: session.signal,
+      }));
+    say(describe(result));
+    outcome = { result, failed: result.aborted !== undefined };
+  } catch (e) {
+    say(`run failed: ${(e as Error).message}`);
+  } finally {
+    const stack = target?.started;
+    if (stack) {
+      if (failedSoFar || outcome.failed) say(stack.logs());
+      await stack.stop();
+      await cleanUpPrefix(opts.redisUrl, stack.prefix, "the stack's");
+    }
+  }
+  return outcome;
+}
+
+/** The URLs given, or those of a local stack started on free ports (`--stack`). */
+async function benchTarget(session: Session): Promise<BenchTarget> {
+  const { opts } = session;
+  if (!opts.stack) {
+    return { urls: { backend: opts.backend, def: opts.ppDefault, fb: opts.ppFallback } };
+  }
+  const prefix = `bench:${crypto.randomUUID().slice(0, 8)}:`;
+  const stack = await startStack({
+    port: 0,
+    defaultPort: 0,
+    fallbackPort: 0,
+    defaultFee: opts.scenario.fees.default,
+    fallbackFee: opts.scenario.fees.fallback,
+    token: opts.token,
+    redisUrl: opts.redisUrl,
+    redisPrefix: prefix,
+    output: "quiet",
+    signal: session.signal,
+  });
+  say(stack.description);
+  return {
+    urls: { backend: stack.url, def: stack.defaultUrl, fb: stack.fallbackUrl },
+    started: Object.assign(stack, { prefix }),
+  };
+}
+
+/**
+ * The p99 ratio to the baseline, the results JSON (`--out`), the HTML report (`--report`) and,
+ * on stdout, the official figures of the main run.
+ */
+async function writeOutputs(
+  session: Session,
+  mainRun: RunResult | undefined,
+  baseline: RunResult | undefined,
+): Promise<void> {
+  const { opts, args } = session;
+  if (baseline && mainRun && baseline.latency.expected.p99 > 0) {
+    const [ours, floor] = [mainRun.latency.expected.p99, baseline.latency.expected.p99];
+    say(`p99 ours / ${baseline.label}: ${ours} / ${floor} ms = ×${(ours / floor).toFixed(2)}`);
   }
   if (opts.out && (mainRun || baseline)) {
     const { official, ...details } = mainRun ?? ({} as Partial<RunResult>);
@@ -360,19 +277,15 @@ export async function main(args: string[]): Promise<number> {
     );
     say(`report written to ${opts.report}`);
   }
-  if (mainRun?.official) {
-    console.log(
-      JSON.stringify({
-        total_liquido: mainRun.official.total_liquido,
-        p99: mainRun.official.p99.valor,
-        multa: mainRun.official.multa.porcentagem,
-        lag: mainRun.official.lag.lag,
-      }),
-    );
+  const official = mainRun?.official;
+  if (official) {
+    console.log(JSON.stringify({
+      total_liquido: official.total_liquido,
+      p99: official.p99.valor,
+      multa: official.multa.porcentagem,
+      lag: official.lag.lag,
+    }));
   }
-  Deno.removeSignalListener("SIGINT", onSignal);
-  Deno.removeSignalListener("SIGTERM", onSignal);
-  return code;
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));
@@ -427,6 +340,13 @@ async function withResources(
   } finally {
     sampler.stop();
   }
+}
+
+/** Deletes the keys under `prefix`, saying so when it cannot (`whose`: "the stack's"…). */
+async function cleanUpPrefix(redisUrl: string, prefix: string, whose: string): Promise<void> {
+  await deletePrefix(redisUrl, prefix).catch((e) =>
+    say(`could not delete ${whose} Redis keys ${prefix}*: ${(e as Error).message}`)
+  );
 }
 
 /** Deletes the keys a `--stack` run left under its own prefix. */

@@ -15,7 +15,7 @@ import { LatencyHistogram } from "./histogram.ts";
 export const SUCCESS_STATUSES: ReadonlySet<number> = new Set([200, 201, 202, 204]);
 
 /** k6's `expected_response`: a status in 200–399. */
-export function isExpectedStatus(status: number): boolean {
+function isExpectedStatus(status: number): boolean {
   return status >= 200 && status < 400;
 }
 
@@ -54,7 +54,7 @@ export interface PostCounts {
 }
 
 /** Options of {@linkcode RunMetrics}. */
-export interface RunMetricsOptions {
+interface RunMetricsOptions {
   /** Window length of the timeseries, ms. Default 1000. */
   windowMs?: number;
   /** Most windows kept; later ones are dropped (and counted). Default 20,000. */

@@ -6,8 +6,8 @@
  *
  * Run as a process:
  * ```sh
- * deno run --allow-net --allow-read --allow-write src/bench/noop_server.ts --socket /tmp/x/api1.sock
- * deno run --allow-net src/bench/noop_server.ts --port 9999 --reuse-port
+ * deno run --allow-net --allow-read --allow-write tools/bench/noop_server.ts --socket /tmp/x/api1.sock
+ * deno run --allow-net tools/bench/noop_server.ts --port 9999 --reuse-port
  * ```
  *
  * With `--redis-url URL --prefix P` it is the intake floor instead (intake_handler.ts): the
@@ -20,12 +20,12 @@ const EMPTY_SUMMARY =
   '{"default":{"totalRequests":0,"totalAmount":0},"fallback":{"totalRequests":0,"totalAmount":0}}';
 
 /** Where the no-op server listens. */
-export type NoopListen =
+type NoopListen =
   | { port: number; hostname?: string; reusePort?: boolean }
   | { path: string };
 
 /** Options of {@linkcode startNoopServer}. */
-export interface NoopServerOptions {
+interface NoopServerOptions {
   listen: NoopListen;
   /** Name reported by `GET /healthcheck` as `instanceId`. */
   instanceId?: string;
@@ -34,8 +34,8 @@ export interface NoopServerOptions {
   signal?: AbortSignal;
 }
 
-/** The request handler of the no-op backend (exported for in-process tests). */
-export function noopHandler(instanceId: string): (req: Request) => Response | Promise<Response> {
+/** The request handler of the no-op backend. */
+function noopHandler(instanceId: string): (req: Request) => Response | Promise<Response> {
   const health = JSON.stringify({ ok: true, instanceId, queue: 0 });
   const jsonHeaders = { "content-type": "application/json" };
   return async (req) => {
@@ -52,7 +52,7 @@ export function noopHandler(instanceId: string): (req: Request) => Response | Pr
 }
 
 /** Starts the no-op backend in this process. */
-export function startNoopServer(options: NoopServerOptions): Deno.HttpServer {
+function startNoopServer(options: NoopServerOptions): Deno.HttpServer {
   const handler = options.handler ?? noopHandler(options.instanceId ?? "noop");
   const common = { signal: options.signal, onListen: () => {} };
   if ("path" in options.listen) {

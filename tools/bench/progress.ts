@@ -6,7 +6,7 @@
  */
 
 /** Figures shown on the progress line. */
-export interface ProgressFields {
+interface ProgressFields {
   label: string;
   elapsedMs: number;
   durationMs: number;
@@ -23,7 +23,7 @@ export interface ProgressFields {
 }
 
 /** Renders the progress line (no control characters). */
-export function formatProgress(f: ProgressFields): string {
+function formatProgress(f: ProgressFields): string {
   const s = (ms: number) => (ms / 1000).toFixed(0).padStart(3);
   return [
     `[${f.label}] ${s(f.elapsedMs)}/${(f.durationMs / 1000).toFixed(0)}s`,

@@ -11,7 +11,7 @@
 import type { FaultStep, ProcessorFault } from "./scenario.ts";
 
 /** Options of {@linkcode randomFaultSchedule}. */
-export interface RandomFaultOptions {
+interface RandomFaultOptions {
   /** Integer seed; the schedule is a pure function of it and the other options. */
   seed: number;
   /** Length of the run, ms; no change is scheduled at or after it. */

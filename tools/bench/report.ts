@@ -2,7 +2,7 @@
  * The self-contained HTML report of a bench run: summary tables and five SVG charts drawn by an
  * inline script from inline JSON (no CDN, no external file). When the script has drawn every
  * chart it sets `data-rendered="<number of charts>"` on `<body>`, which the headless-Chromium
- * test (tests/bench/report_render_test.ts) checks.
+ * test (tests/tools/bench/report_render_test.ts) checks.
  *
  * Charts: POST latency percentiles over time; throughput and VUs; default vs fallback share over
  * time with the fault phases shaded; backend backlog; consistency checks.
@@ -15,7 +15,7 @@ import { formatMB } from "./resources.ts";
 import type { RunResult } from "./run.ts";
 
 /** What the report shows. */
-export interface ReportInput {
+interface ReportInput {
   /** The run against the backend (absent for a baseline-only report). */
   main?: RunResult;
   /** The run against the no-op backend. */
@@ -47,82 +47,8 @@ function row(k: string, v: string): string {
 function summaryTable(input: ReportInput): string {
   const m = input.main;
   const b = input.baseline;
-  const rows: string[] = [];
-  if (m?.official) {
-    const o = m.official;
-    rows.push(row("score (total_liquido)", `<b>${fmt(o.total_liquido)}</b>`));
-    rows.push(row("gross / fees", `${fmt(o.total_bruto)} / ${fmt(o.total_taxas)}`));
-    rows.push(row("p99 (score) / bonus", `${esc(o.p99.valor)} / ${esc(o.p99.bonus)}`));
-    rows.push(
-      row(
-        "inconsistencies / fine",
-        `${o.multa.composicao.num_inconsistencias} / ${o.multa.porcentagem * 100} %`,
-      ),
-    );
-    rows.push(row("lag", String(o.lag.lag)));
-    rows.push(
-      row(
-        "payments default / fallback",
-        `${o.pagamentos_realizados_default.num_pagamentos} / ${o.pagamentos_realizados_fallback.num_pagamentos}`,
-      ),
-    );
-  }
-  for (const r of [m, b]) {
-    if (!r) continue;
-    const p = r.latency.posts;
-    rows.push(
-      row(
-        `${r.label}: POST ok / fail (timeouts)`,
-        `${r.posts.ok} / ${r.posts.fail} (${r.posts.timeouts})`,
-      ),
-    );
-    rows.push(
-      row(
-        `${r.label}: POST p50 / p90 / p99 / max`,
-        `${fmt(p.p50)} / ${fmt(p.p90)} / ${fmt(p.p99)} / ${fmt(p.max)} ms`,
-      ),
-    );
-    rows.push(
-      row(`${r.label}: p99 of all expected responses`, `${fmt(r.latency.expected.p99, 3)} ms`),
-    );
-    rows.push(
-      row(
-        `${r.label}: load generator CPU`,
-        `${
-          fmt(r.generator.cpuPercentOfOneCore, 1)
-        } % of one core (${r.generator.cpuUserMs} ms user, ${r.generator.cpuSystemMs} ms sys); ` +
-          `event-loop lag p99 ${fmt(r.generator.loopLagP99Ms)} / max ${
-            fmt(r.generator.loopLagMaxMs)
-          } ms`,
-      ),
-    );
-    rows.push(
-      row(
-        `${r.label}: machine load average (1 min) before / after`,
-        `${r.machine.loadavgBefore[0] ?? "?"} / ${r.machine.loadavgAfter[0] ?? "?"}`,
-      ),
-    );
-    const cpu = r.machine.cpu;
-    if (cpu) {
-      rows.push(
-        row(
-          `${r.label}: machine cores busy (stolen)`,
-          `${fmt(cpu.busyCores)} (${fmt(cpu.stealCores)}) of ${cpu.cores}`,
-        ),
-      );
-    }
-    for (const x of r.resources ?? []) {
-      rows.push(
-        row(
-          `${r.label}: ${x.service}`,
-          `CPU ${fmt(x.cpuSeconds, 1)} s, run-queue wait ${fmt(x.runQueueWaitSeconds, 1)} s, ` +
-            `peak RSS ${formatMB(x.peakRssBytes)} (anon ${formatMB(x.peakAnonBytes)}, ` +
-            `file ${formatMB(x.peakFileBytes)})`,
-        ),
-      );
-    }
-    if (r.aborted) rows.push(row(`${r.label}: aborted`, esc(r.aborted)));
-  }
+  const rows = m?.official ? officialRows(m.official) : [];
+  for (const r of [m, b]) if (r) rows.push(...runRows(r));
   if (m && b && b.latency.expected.p99 > 0) {
     rows.push(
       row(
@@ -133,20 +59,87 @@ function summaryTable(input: ReportInput): string {
       ),
     );
   }
-  const a = m?.audit;
-  if (a) {
+  if (m?.audit) rows.push(auditRow(m.audit));
+  return `<table class="summary">${rows.join("")}</table>`;
+}
+
+/** The score and what it is made of. */
+function officialRows(o: NonNullable<RunResult["official"]>): string[] {
+  return [
+    row("score (total_liquido)", `<b>${fmt(o.total_liquido)}</b>`),
+    row("gross / fees", `${fmt(o.total_bruto)} / ${fmt(o.total_taxas)}`),
+    row("p99 (score) / bonus", `${esc(o.p99.valor)} / ${esc(o.p99.bonus)}`),
+    row(
+      "inconsistencies / fine",
+      `${o.multa.composicao.num_inconsistencias} / ${o.multa.porcentagem * 100} %`,
+    ),
+    row("lag", String(o.lag.lag)),
+    row(
+      "payments default / fallback",
+      `${o.pagamentos_realizados_default.num_pagamentos} / ${o.pagamentos_realizados_fallback.num_pagamentos}`,
+    ),
+  ];
+}
+
+/** One run's POSTs, latency, generator and machine cost, services' resources. */
+function runRows(r: RunResult): string[] {
+  const p = r.latency.posts;
+  const rows = [
+    row(
+      `${r.label}: POST ok / fail (timeouts)`,
+      `${r.posts.ok} / ${r.posts.fail} (${r.posts.timeouts})`,
+    ),
+    row(
+      `${r.label}: POST p50 / p90 / p99 / max`,
+      `${fmt(p.p50)} / ${fmt(p.p90)} / ${fmt(p.p99)} / ${fmt(p.max)} ms`,
+    ),
+    row(`${r.label}: p99 of all expected responses`, `${fmt(r.latency.expected.p99, 3)} ms`),
+    row(
+      `${r.label}: load generator CPU`,
+      `${
+        fmt(r.generator.cpuPercentOfOneCore, 1)
+      } % of one core (${r.generator.cpuUserMs} ms user, ${r.generator.cpuSystemMs} ms sys); ` +
+        `event-loop lag p99 ${fmt(r.generator.loopLagP99Ms)} / max ${
+          fmt(r.generator.loopLagMaxMs)
+        } ms`,
+    ),
+    row(
+      `${r.label}: machine load average (1 min) before / after`,
+      `${r.machine.loadavgBefore[0] ?? "?"} / ${r.machine.loadavgAfter[0] ?? "?"}`,
+    ),
+  ];
+  const cpu = r.machine.cpu;
+  if (cpu) {
     rows.push(
       row(
-        "exactly-once audit",
-        "available" in a
-          ? esc(a.reason)
-          : `accepted ${a.accepted}, stored ${a.stored.default}+${a.stored.fallback}, ` +
-            `by both ${a.storedByBoth}, twice ${a.storedTwice}, never stored ${a.acceptedNeverStored}, ` +
-            `stored not accepted ${a.storedNotAccepted}`,
+        `${r.label}: machine cores busy (stolen)`,
+        `${fmt(cpu.busyCores)} (${fmt(cpu.stealCores)}) of ${cpu.cores}`,
       ),
     );
   }
-  return `<table class="summary">${rows.join("")}</table>`;
+  for (const x of r.resources ?? []) {
+    rows.push(
+      row(
+        `${r.label}: ${x.service}`,
+        `CPU ${fmt(x.cpuSeconds, 1)} s, run-queue wait ${fmt(x.runQueueWaitSeconds, 1)} s, ` +
+          `peak RSS ${formatMB(x.peakRssBytes)} (anon ${formatMB(x.peakAnonBytes)}, ` +
+          `file ${formatMB(x.peakFileBytes)})`,
+      ),
+    );
+  }
+  if (r.aborted) rows.push(row(`${r.label}: aborted`, esc(r.aborted)));
+  return rows;
+}
+
+function auditRow(a: NonNullable<RunResult["audit"]>): string {
+  return row(
+    "exactly-once audit",
+    "available" in a
+      ? esc(a.reason)
+      : `accepted ${a.accepted}, stored ${a.stored.default}+${a.stored.fallback}, ` +
+        `by both ${a.storedByBoth}, twice ${a.storedTwice}, never stored ${a.acceptedNeverStored}, ` +
+        `stored not accepted ${a.storedNotAccepted}`,
+  );
 }
 
 function checksTable(r: RunResult | undefined): string {

@@ -44,7 +44,7 @@ export interface ServiceResources {
 }
 
 /** Options of {@linkcode ResourceSampler}. */
-export interface ResourceSamplerOptions {
+interface ResourceSamplerOptions {
   /** The processes to sample, called at every tick since the set can change. */
   processes: () => readonly ServiceProcess[];
   /** Time between ticks in ms (default 1000). */
@@ -59,7 +59,7 @@ export interface ResourceSamplerOptions {
 }
 
 /** Memory figures of one /proc/<pid>/status, in bytes. */
-export interface StatusMemory {
+interface StatusMemory {
   rssBytes: number;
   anonBytes: number;
   fileBytes: number;

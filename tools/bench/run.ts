@@ -13,14 +13,8 @@
  * @module
  */
 
-import {
-  machineCpuBetween,
-  type MachineCpuTimes,
-  readMachineCpu,
-  type ServiceResources,
-} from "./resources.ts";
 import process from "node:process";
-import { auditExactlyOnce, type AuditResult } from "./audit.ts";
+import { analyseRun, type AuditOutcome, type SharePoint } from "./analysis.ts";
 import {
   BackendClient,
   type BackendSummary,
@@ -33,11 +27,17 @@ import { LatencyHistogram, type LatencySummary } from "./histogram.ts";
 import { runPaymentsLoad } from "./load.ts";
 import { type PostCounts, round3, RunMetrics, type WindowPoint } from "./metrics.ts";
 import type { ProgressLine } from "./progress.ts";
+import {
+  machineCpuBetween,
+  type MachineCpuTimes,
+  readMachineCpu,
+  type ServiceResources,
+} from "./resources.ts";
 import type { FaultStep, Scenario } from "./scenario.ts";
 import { type OfficialResults, scoreRun } from "./score.ts";
 
 /** Options of {@linkcode runBench}. */
-export interface RunOptions {
+interface RunOptions {
   /** Scenario, already scaled and with the fault steps to apply. */
   scenario: Scenario;
   /** "full" = the real test; "baseline" = load + backend reads only. */
@@ -58,15 +58,6 @@ export interface RunOptions {
   /** Grace for iterations in progress at the end, ms (k6 `gracefulStop`). Default 30,000. */
   gracefulStopMs?: number;
   signal?: AbortSignal;
-}
-
-/** Processors' counts over one bucket of the run (post-run analysis). */
-export interface SharePoint {
-  /** Bucket start, ms from the start of the load. */
-  t: number;
-  len: number;
-  default: number;
-  fallback: number;
 }
 
 /** Everything one run measured. Times in ms, ISO strings for wall-clock instants. */
@@ -101,7 +92,7 @@ export interface RunResult {
     backlog: { t: number; queue: number }[];
     share: SharePoint[];
   };
-  audit?: AuditResult | { available: false; reason: string };
+  audit?: AuditOutcome;
   /**
    * CPU, peak memory and run-queue wait of each service of the backend during the run (set-up,
    * load, teardown)
@@ -130,302 +121,469 @@ export interface RunResult {
   };
 }
 
+/** Both processors' admin clients of a full run. */
+interface Processors {
+  default: ProcessorAdmin;
+  fallback: ProcessorAdmin;
+}
+
+/** What every phase of one run shares. */
+interface RunContext {
+  options: RunOptions;
+  sc: Scenario;
+  label: string;
+  metrics: RunMetrics;
+  /** Feeds the score's histogram with a request of the test. */
+  record: (status: number, ms: number) => void;
+  /** Stops every phase: the caller's signal, the gracefulStop deadline, a failed fault step. */
+  hard: AbortController;
+  /** The backend's client for the test's own calls (recorded). */
+  backend: BackendClient;
+  /** Full runs only. */
+  processors?: Processors;
+}
+
+/** What the scenarios observed while they ran (filled in as they go). */
+interface Observed {
+  /** Set when the run stopped early, with the reason. */
+  aborted?: string;
+  checks: ConsistencyCheck[];
+  applied: AppliedFault[];
+  backlog: { t: number; queue: number }[];
+  inconsistencies: number;
+  /** correlationIds of the accepted POSTs (when the processors can be audited). */
+  accepted: string[];
+  /** Whether the processors list their payments, so the accepted ids are tracked. */
+  trackIds: boolean;
+}
+
+/** The load phase's timing and the machine's and generator's figures around it. */
+interface LoadFigures {
+  loadMs: number;
+  /** `Date.now()` at the start of the load. */
+  loadStartWall: number;
+  loadavgBefore: number[];
+  loadavgAfter: number[];
+  machineCpu?: { cores: number; busyCores: number; stealCores: number };
+  /** The generator's CPU over the load, µs (`process.cpuUsage`). */
+  cpu: { user: number; system: number };
+  /** How late the generator's 50 ms timer fired, ms. */
+  loopLag: LatencyHistogram;
+}
+
+/** The teardown's reads and the official score computed from them. */
+interface Teardown {
+  official: OfficialResults;
+  processors: NonNullable<RunResult["processors"]>;
+  backendTotals: BackendSummary | null;
+}
+
 /**
  * Runs the test once. Never throws for backend failures (they are measured); an admin failure
  * the official script aborts on ends the run early with `aborted` set.
+ * @throws {TypeError} when a full run lacks `defaultUrl` or `fallbackUrl`
  */
 export async function runBench(options: RunOptions): Promise<RunResult> {
+  const ctx = createContext(options);
+  const outer = options.signal;
+  const onOuterAbort = () => ctx.hard.abort(outer?.reason);
+  outer?.addEventListener("abort", onOuterAbort, { once: true });
+  try {
+    const startedAt = new Date().toISOString();
+    const setupWall = Date.now();
+    const seen: Observed = {
+      checks: [],
+      applied: [],
+      backlog: [],
+      inconsistencies: 0,
+      accepted: [],
+      trackIds: false,
+    };
+    await setUp(ctx, seen);
+    const setupFailed = seen.aborted !== undefined;
+    const load = await measureLoad(ctx, seen, setupFailed);
+    const teardown = ctx.processors && !setupFailed
+      ? await tearDown(ctx, ctx.processors, seen, setupWall)
+      : undefined;
+    const analysis = ctx.processors && teardown
+      ? await analyseRun({
+        processors: ctx.processors,
+        loadStartWall: load.loadStartWall,
+        loadMs: load.loadMs,
+        shareBuckets: options.shareBuckets ?? 300,
+        trackIds: seen.trackIds,
+        accepted: seen.accepted,
+        maxIds: maxTrackedIds(options),
+      })
+      : undefined;
+    return assembleResult(ctx, { startedAt, seen, load, teardown, analysis });
+  } finally {
+    outer?.removeEventListener("abort", onOuterAbort);
+  }
+}
+
+function maxTrackedIds(options: RunOptions): number {
+  return options.maxTrackedIds ?? 5_000_000;
+}
+
+/** The clients and collectors of one run. */
+function createContext(options: RunOptions): RunContext {
   const sc = options.scenario;
-  const label = options.label ?? options.mode;
   const metrics = new RunMetrics({ windowMs: Math.max(1000, Math.ceil(sc.durationMs / 1000)) });
   const record = (status: number, ms: number) => metrics.recordOther(status, ms);
   const hard = new AbortController();
-  const outer = options.signal;
-  const onOuterAbort = () => hard.abort(outer?.reason);
-  outer?.addEventListener("abort", onOuterAbort, { once: true });
   const signal = hard.signal;
-  const full = options.mode === "full";
-
-  const backend = new BackendClient(options.backendUrl, {
-    timeoutMs: sc.requestTimeoutMs,
-    record,
-    signal,
-  });
-  const backendQuiet = new BackendClient(options.backendUrl, { signal });
-  let processors: { default: ProcessorAdmin; fallback: ProcessorAdmin } | undefined;
-  if (full) {
+  const timeoutMs = sc.requestTimeoutMs;
+  let processors: Processors | undefined;
+  if (options.mode === "full") {
     if (!options.defaultUrl || !options.fallbackUrl) {
       throw new TypeError("a full run needs defaultUrl and fallbackUrl");
     }
     const token = options.token ?? "123";
-    const mk = (name: "default" | "fallback", url: string) =>
-      new ProcessorAdmin(name, url, token, { timeoutMs: sc.requestTimeoutMs, record, signal });
+    const admin = (name: "default" | "fallback", url: string) =>
+      new ProcessorAdmin(name, url, token, { timeoutMs, record, signal });
     processors = {
-      default: mk("default", options.defaultUrl),
-      fallback: mk("fallback", options.fallbackUrl),
+      default: admin("default", options.defaultUrl),
+      fallback: admin("fallback", options.fallbackUrl),
     };
   }
+  return {
+    options,
+    sc,
+    label: options.label ?? options.mode,
+    metrics,
+    record,
+    hard,
+    backend: new BackendClient(options.backendUrl, { timeoutMs, record, signal }),
+    processors,
+  };
+}
 
-  let aborted: string | undefined;
-  const checks: ConsistencyCheck[] = [];
-  const applied: AppliedFault[] = [];
-  const backlog: { t: number; queue: number }[] = [];
-  let inconsistencies = 0;
-  const accepted: string[] = [];
-  let trackIds = false;
-  const maxIds = options.maxTrackedIds ?? 5_000_000;
-  const startedAtIso = new Date().toISOString();
-  const setupWall = Date.now();
-
-  // ---- set-up (rinha-final.js `setup`)
+/**
+ * rinha-final.js `setup`: a new random token on both processors (authenticated with the initial
+ * one), both purged, their faults reset, the backend purged. A failure sets `seen.aborted`.
+ */
+async function setUp(ctx: RunContext, seen: Observed): Promise<void> {
+  const p = ctx.processors;
   try {
-    if (processors) {
+    if (p) {
       const newToken = crypto.randomUUID();
-      const initial = processors.default.token;
-      await processors.default.setToken(newToken, initial);
-      await processors.fallback.setToken(newToken, initial);
-      await processors.default.purge();
-      await processors.fallback.purge();
-      for (const p of [processors.default, processors.fallback]) {
-        await p.setDelay(0);
-        await p.setFailure(false);
+      const initial = p.default.token;
+      await p.default.setToken(newToken, initial);
+      await p.fallback.setToken(newToken, initial);
+      await p.default.purge();
+      await p.fallback.purge();
+      for (const admin of [p.default, p.fallback]) {
+        await admin.setDelay(0);
+        await admin.setFailure(false);
       }
-      trackIds = (await processors.default.debugPayments(3000)) !== null;
+      seen.trackIds = (await p.default.debugPayments(3000)) !== null;
     }
-    await backend.purge();
+    await ctx.backend.purge();
   } catch (e) {
-    aborted = `set-up: ${e instanceof Error ? e.message : String(e)}`;
+    seen.aborted = `set-up: ${e instanceof Error ? e.message : String(e)}`;
   }
-  const setupFailed = aborted !== undefined;
+}
 
-  // ---- the scenarios
+/** Runs the scenarios (unless `skip`) and measures the machine and the generator around them. */
+async function measureLoad(ctx: RunContext, seen: Observed, skip: boolean): Promise<LoadFigures> {
   const loadavgBefore = loadavg();
   const machineCpuBefore = readMachineCpu();
   const loopLag = new LatencyHistogram({ precisionBits: 7 });
   const startedAt = performance.now();
   const loadStartWall = Date.now();
   const cpu0 = process.cpuUsage();
-  let loadEnd = startedAt;
-  if (!aborted) {
-    metrics.startWindows(0);
-    const load = runPaymentsLoad({
-      backendUrl: options.backendUrl,
-      startVus: sc.startVus,
-      maxVus: sc.maxVus,
-      durationMs: sc.durationMs,
-      amount: sc.amount,
-      timeoutMs: sc.requestTimeoutMs,
-      thinkTimeMs: sc.thinkTimeMs,
-      startedAt,
-      metrics,
-      signal,
-      onAccepted: trackIds
-        ? (id) => {
-          if (accepted.length < maxIds) accepted.push(id);
-        }
-        : undefined,
-    });
-    const consistency = runConsistencyChecks({
-      backend,
-      processors,
-      rule: sc.inconsistencyRule,
-      fromAgoMs: sc.consistencyFromAgoMs,
-      toAgoMs: sc.consistencyToAgoMs,
-      intervalMs: sc.consistencyIntervalMs,
-      startedAt,
-      durationMs: sc.durationMs,
-      signal,
-      onCheck: (c) => {
-        checks.push(c);
-        inconsistencies += c.inconsistencies;
-        if (c.inconsistencies > 0) {
-          options.progress?.log(
-            `[${label}] t=${(c.atMs / 1000).toFixed(1)}s inconsistency ${c.inconsistencies}: ` +
-              `backend ${c.backend.default}/${c.backend.fallback} vs processors ` +
-              `${c.processors.default}/${c.processors.fallback}` +
-              (c.backendError ? ` (backend: ${c.backendError})` : ""),
-          );
-        }
-      },
-    });
-    const faults = processors && sc.faults.length > 0
-      ? runFaultTimeline(sc.faults, {
-        processors,
-        startedAt,
-        signal,
-        onApplied: (a) => applied.push(a),
-      })
-      : Promise.resolve();
-
-    // Ticker: timeseries windows, backlog, progress.
-    let backlogBusy = false;
-    let lastBacklog: number | null = null;
-    const tick = () => {
-      const t = performance.now() - startedAt;
-      metrics.closeWindows(t, load.state.activeVus);
-      if (!backlogBusy) {
-        backlogBusy = true;
-        backendQuiet.backlog().then((q) => {
-          lastBacklog = q;
-          if (q !== null && backlog.length < 100_000) backlog.push({ t: Math.round(t), queue: q });
-        }).finally(() => backlogBusy = false);
-      }
-      const last = metrics.windows.at(-1);
-      options.progress?.update({
-        label,
-        elapsedMs: t,
-        durationMs: sc.durationMs,
-        vus: load.state.activeVus,
-        rps: last ? Math.round(last.posts * 1000 / last.len) : 0,
-        p99: metrics.expected.percentile(0.99),
-        ok: metrics.counts.ok,
-        fail: metrics.counts.fail,
-        backlog: lastBacklog,
-        inconsistencies,
-      });
-    };
-    const ticker = setInterval(tick, 1000);
-    // Event-loop lag of the generator itself: how late a 50 ms timer fires. A late loop would
-    // inflate every latency measured, so it is reported next to them.
-    let lagExpected = performance.now() + 50;
-    const lagTimer = setInterval(() => {
-      const now = performance.now();
-      loopLag.record(Math.max(0, now - lagExpected));
-      lagExpected = now + 50;
-    }, 50);
-    const graceTimer = setTimeout(
-      () => hard.abort(new Error("gracefulStop elapsed")),
-      sc.durationMs + (options.gracefulStopMs ?? 30_000),
-    );
-    const faultsDone = faults.catch((e) => {
-      aborted = `fault timeline: ${e instanceof Error ? e.message : String(e)}`;
-      hard.abort(e);
-    });
-    try {
-      await Promise.all([load.done, consistency, faultsDone]);
-    } finally {
-      clearInterval(ticker);
-      clearInterval(lagTimer);
-      clearTimeout(graceTimer);
-      loadEnd = performance.now();
-      tick();
-      options.progress?.done();
-    }
-    if (outer?.aborted && !aborted) aborted = `interrupted: ${String(outer.reason)}`;
-  }
+  const loadEnd = skip ? startedAt : await runScenarios(ctx, seen, startedAt, loopLag);
   const cpu = process.cpuUsage(cpu0);
   const loadavgAfter = loadavg();
   const machineCpu = machineCpuDuring(machineCpuBefore);
-  const loadMs = loadEnd - startedAt;
+  return {
+    loadMs: loadEnd - startedAt,
+    loadStartWall,
+    loadavgBefore,
+    loadavgAfter,
+    ...(machineCpu ? { machineCpu } : {}),
+    cpu,
+    loopLag,
+  };
+}
 
-  // ---- teardown (rinha-final.js `teardown`)
-  let official: OfficialResults | undefined;
-  let totals: RunResult["processors"];
-  let backendTotals: BackendSummary | null | undefined;
-  let teardownFrom = "";
-  let teardownTo = "";
-  if (processors && !setupFailed) {
-    const to = new Date();
-    const windowMs = Math.max(sc.teardownWindowMs, to.getTime() - setupWall + 5000);
-    teardownFrom = new Date(to.getTime() - windowMs).toISOString();
-    teardownTo = to.toISOString();
-    // The final test never reads the backend at teardown; the preview does (rinha.js).
-    const teardownBackend = new BackendClient(options.backendUrl, {
-      timeoutMs: sc.requestTimeoutMs,
-      record: sc.totalsSource === "backend" ? record : undefined,
-    });
-    const fresh = (p: ProcessorAdmin) =>
-      new ProcessorAdmin(p.name, p.baseUrl, p.token, { timeoutMs: sc.requestTimeoutMs, record });
-    const [d, f] = [fresh(processors.default), fresh(processors.fallback)];
-    const [ds, fs] = [
-      await d.summary(teardownFrom, teardownTo),
-      await f.summary(teardownFrom, teardownTo),
-    ];
-    totals = { default: ds.summary, fallback: fs.summary };
-    backendTotals = (await teardownBackend.summary(teardownFrom, teardownTo)).summary;
-    const source = sc.totalsSource === "backend"
-      ? {
-        default: backendTotals?.default ?? { totalRequests: 0, totalAmount: 0 },
-        fallback: backendTotals?.fallback ?? { totalRequests: 0, totalAmount: 0 },
-      }
-      : totals;
-    official = scoreRun({
-      successfulPosts: metrics.counts.ok,
-      failedPosts: metrics.counts.fail,
-      p99Ms: metrics.expected.percentile(0.99),
-      inconsistencies,
-      default: {
-        totalRequests: source.default.totalRequests,
-        totalAmount: source.default.totalAmount,
-        feePerTransaction: ds.summary.feePerTransaction,
-      },
-      fallback: {
-        totalRequests: source.fallback.totalRequests,
-        totalAmount: source.fallback.totalAmount,
-        feePerTransaction: fs.summary.feePerTransaction,
-      },
-      maxVus: sc.maxVus,
-    });
+/**
+ * The three concurrent scenarios (payments load, consistency checks, fault timeline) with the
+ * ticker and the loop-lag probe beside them, until every scenario is over or the run is aborted.
+ * @returns `performance.now()` at the end of the load
+ */
+async function runScenarios(
+  ctx: RunContext,
+  seen: Observed,
+  startedAt: number,
+  loopLag: LatencyHistogram,
+): Promise<number> {
+  const { sc, options, hard } = ctx;
+  ctx.metrics.startWindows(0);
+  const load = startLoad(ctx, seen, startedAt);
+  const consistency = startConsistencyChecks(ctx, seen, startedAt);
+  const faults = startFaults(ctx, seen, startedAt);
+  const ticker = startTicker(ctx, seen, startedAt, () => load.state.activeVus);
+  const stopLagProbe = startLagProbe(loopLag);
+  const graceTimer = setTimeout(
+    () => hard.abort(new Error("gracefulStop elapsed")),
+    sc.durationMs + (options.gracefulStopMs ?? 30_000),
+  );
+  let loadEnd: number;
+  try {
+    await Promise.all([load.done, consistency, faults]);
+  } finally {
+    ticker.stop();
+    stopLagProbe();
+    clearTimeout(graceTimer);
+    loadEnd = performance.now();
+    ticker.tick();
+    options.progress?.done();
   }
+  const outer = options.signal;
+  if (outer?.aborted && !seen.aborted) seen.aborted = `interrupted: ${String(outer.reason)}`;
+  return loadEnd;
+}
 
-  // ---- post-run analysis (not part of the test: never recorded)
-  const share: SharePoint[] = [];
-  let audit: RunResult["audit"];
-  if (processors && teardownTo) {
-    const quiet = (p: ProcessorAdmin) => new ProcessorAdmin(p.name, p.baseUrl, p.token);
-    const [d, f] = [quiet(processors.default), quiet(processors.fallback)];
-    await collectShare(
-      d,
-      f,
-      loadStartWall,
-      Math.max(loadMs, 1000),
-      options.shareBuckets ?? 300,
-      share,
-    );
-    if (trackIds) {
-      const [ld, lf] = await Promise.all([d.debugPayments(), f.debugPayments()]);
-      audit = ld && lf
-        ? auditExactlyOnce(accepted, ld.map((p) => p.correlationId), lf.map((p) => p.correlationId))
-        : { available: false, reason: "GET /admin/debug/payments failed after the run" };
-      if (accepted.length >= maxIds) {
-        audit = { available: false, reason: `more than ${maxIds} accepted ids: not tracked` };
+function startLoad(ctx: RunContext, seen: Observed, startedAt: number) {
+  const { sc } = ctx;
+  const maxIds = maxTrackedIds(ctx.options);
+  return runPaymentsLoad({
+    backendUrl: ctx.options.backendUrl,
+    startVus: sc.startVus,
+    maxVus: sc.maxVus,
+    durationMs: sc.durationMs,
+    amount: sc.amount,
+    timeoutMs: sc.requestTimeoutMs,
+    thinkTimeMs: sc.thinkTimeMs,
+    startedAt,
+    metrics: ctx.metrics,
+    signal: ctx.hard.signal,
+    onAccepted: seen.trackIds
+      ? (id) => {
+        if (seen.accepted.length < maxIds) seen.accepted.push(id);
       }
-    } else {
-      audit = { available: false, reason: "processors have no GET /admin/debug/payments" };
+      : undefined,
+  });
+}
+
+function startConsistencyChecks(ctx: RunContext, seen: Observed, startedAt: number) {
+  const { sc, label } = ctx;
+  return runConsistencyChecks({
+    backend: ctx.backend,
+    processors: ctx.processors,
+    rule: sc.inconsistencyRule,
+    fromAgoMs: sc.consistencyFromAgoMs,
+    toAgoMs: sc.consistencyToAgoMs,
+    intervalMs: sc.consistencyIntervalMs,
+    startedAt,
+    durationMs: sc.durationMs,
+    signal: ctx.hard.signal,
+    onCheck: (c) => {
+      seen.checks.push(c);
+      seen.inconsistencies += c.inconsistencies;
+      if (c.inconsistencies > 0) {
+        ctx.options.progress?.log(
+          `[${label}] t=${(c.atMs / 1000).toFixed(1)}s inconsistency ${c.inconsistencies}: ` +
+            `backend ${c.backend.default}/${c.backend.fallback} vs processors ` +
+            `${c.processors.default}/${c.processors.fallback}` +
+            (c.backendError ? ` (backend: ${c.backendError})` : ""),
+        );
+      }
+    },
+  });
+}
+
+/** The fault timeline; a failed step aborts the run, as the official script does. */
+function startFaults(ctx: RunContext, seen: Observed, startedAt: number): Promise<void> {
+  const { processors, sc, hard } = ctx;
+  if (!processors || sc.faults.length === 0) return Promise.resolve();
+  return runFaultTimeline(sc.faults, {
+    processors,
+    startedAt,
+    signal: hard.signal,
+    onApplied: (a) => seen.applied.push(a),
+  }).catch((e) => {
+    seen.aborted = `fault timeline: ${e instanceof Error ? e.message : String(e)}`;
+    hard.abort(e);
+  });
+}
+
+/** Every second: closes the timeseries windows, samples the backlog, updates the progress line. */
+function startTicker(
+  ctx: RunContext,
+  seen: Observed,
+  startedAt: number,
+  activeVus: () => number,
+): { tick(): void; stop(): void } {
+  const { metrics, sc, label } = ctx;
+  const backendQuiet = new BackendClient(ctx.options.backendUrl, { signal: ctx.hard.signal });
+  let backlogBusy = false;
+  let lastBacklog: number | null = null;
+  const tick = () => {
+    const t = performance.now() - startedAt;
+    metrics.closeWindows(t, activeVus());
+    if (!backlogBusy) {
+      backlogBusy = true;
+      backendQuiet.backlog().then((q) => {
+        lastBacklog = q;
+        if (q !== null && seen.backlog.length < 100_000) {
+          seen.backlog.push({ t: Math.round(t), queue: q });
+        }
+      }).finally(() => backlogBusy = false);
     }
-  }
+    const last = metrics.windows.at(-1);
+    ctx.options.progress?.update({
+      label,
+      elapsedMs: t,
+      durationMs: sc.durationMs,
+      vus: activeVus(),
+      rps: last ? Math.round(last.posts * 1000 / last.len) : 0,
+      p99: metrics.expected.percentile(0.99),
+      ok: metrics.counts.ok,
+      fail: metrics.counts.fail,
+      backlog: lastBacklog,
+      inconsistencies: seen.inconsistencies,
+    });
+  };
+  const timer = setInterval(tick, 1000);
+  return { tick, stop: () => clearInterval(timer) };
+}
 
-  outer?.removeEventListener("abort", onOuterAbort);
+/**
+ * Event-loop lag of the generator itself: how late a 50 ms timer fires. A late loop would
+ * inflate every latency measured, so it is reported next to them.
+ * @returns a function that stops the probe
+ */
+function startLagProbe(loopLag: LatencyHistogram): () => void {
+  let lagExpected = performance.now() + 50;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    loopLag.record(Math.max(0, now - lagExpected));
+    lagExpected = now + 50;
+  }, 50);
+  return () => clearInterval(timer);
+}
+
+/**
+ * rinha-final.js `teardown`: both processors' admin summaries over the last `teardownWindowMs`
+ * (stretched to cover the whole run), read by fresh clients (no signal: an interrupted run still
+ * reads its totals), then the official score.
+ */
+async function tearDown(
+  ctx: RunContext,
+  processors: Processors,
+  seen: Observed,
+  setupWall: number,
+): Promise<Teardown> {
+  const { sc, record } = ctx;
+  const to = new Date();
+  const windowMs = Math.max(sc.teardownWindowMs, to.getTime() - setupWall + 5000);
+  const from = new Date(to.getTime() - windowMs).toISOString();
+  const until = to.toISOString();
+  // The final test never reads the backend at teardown; the preview does (rinha.js).
+  const teardownBackend = new BackendClient(ctx.options.backendUrl, {
+    timeoutMs: sc.requestTimeoutMs,
+    record: sc.totalsSource === "backend" ? record : undefined,
+  });
+  const fresh = (p: ProcessorAdmin) =>
+    new ProcessorAdmin(p.name, p.baseUrl, p.token, { timeoutMs: sc.requestTimeoutMs, record });
+  const ds = (await fresh(processors.default).summary(from, until)).summary;
+  const fs = (await fresh(processors.fallback).summary(from, until)).summary;
+  const backendTotals = (await teardownBackend.summary(from, until)).summary;
+  const totals = { default: ds, fallback: fs };
+  return {
+    official: officialScore(ctx, seen, totals, backendTotals),
+    processors: totals,
+    backendTotals,
+  };
+}
+
+/** The score from the totals the scenario reads: the processors' (final) or the backend's. */
+function officialScore(
+  ctx: RunContext,
+  seen: Observed,
+  totals: { default: ProcessorSummary; fallback: ProcessorSummary },
+  backendTotals: BackendSummary | null,
+): OfficialResults {
+  const { sc, metrics } = ctx;
+  const none = { totalRequests: 0, totalAmount: 0 };
+  const source = sc.totalsSource === "backend"
+    ? { default: backendTotals?.default ?? none, fallback: backendTotals?.fallback ?? none }
+    : totals;
+  return scoreRun({
+    successfulPosts: metrics.counts.ok,
+    failedPosts: metrics.counts.fail,
+    p99Ms: metrics.expected.percentile(0.99),
+    inconsistencies: seen.inconsistencies,
+    default: {
+      totalRequests: source.default.totalRequests,
+      totalAmount: source.default.totalAmount,
+      feePerTransaction: totals.default.feePerTransaction,
+    },
+    fallback: {
+      totalRequests: source.fallback.totalRequests,
+      totalAmount: source.fallback.totalAmount,
+      feePerTransaction: totals.fallback.feePerTransaction,
+    },
+    maxVus: sc.maxVus,
+  });
+}
+
+/** Everything the phases produced, as {@linkcode RunResult}. */
+function assembleResult(
+  ctx: RunContext,
+  parts: {
+    startedAt: string;
+    seen: Observed;
+    load: LoadFigures;
+    teardown?: Teardown;
+    analysis?: { share: SharePoint[]; audit: AuditOutcome };
+  },
+): RunResult {
+  const { options, metrics, sc } = ctx;
+  const { seen, load, teardown, analysis } = parts;
   const { faults: planned, ...scRest } = sc;
   return {
-    label,
+    label: ctx.label,
     mode: options.mode,
     scenario: { ...scRest, faultSteps: planned.length },
     backendUrl: options.backendUrl,
-    startedAt: startedAtIso,
+    startedAt: parts.startedAt,
     endedAt: new Date().toISOString(),
-    loadMs: Math.round(loadMs),
-    ...(aborted ? { aborted } : {}),
-    ...(official ? { official } : {}),
+    loadMs: Math.round(load.loadMs),
+    ...(seen.aborted ? { aborted: seen.aborted } : {}),
+    ...(teardown ? { official: teardown.official } : {}),
     latency: {
       expected: roundSummary(metrics.expected.summary()),
       posts: roundSummary(metrics.posts.summary()),
     },
     posts: metrics.counts,
-    consistency: { total: inconsistencies, checks },
-    faults: { planned, applied },
-    ...(totals ? { processors: totals, backendTotals } : {}),
-    timeseries: { windows: metrics.windows, backlog, share },
-    ...(audit ? { audit } : {}),
-    machine: { loadavgBefore, loadavgAfter, ...(machineCpu ? { cpu: machineCpu } : {}) },
-    generator: {
-      cpuUserMs: Math.round(cpu.user / 1000),
-      cpuSystemMs: Math.round(cpu.system / 1000),
-      cpuPercentOfOneCore: loadMs > 0 ? round3(((cpu.user + cpu.system) / 1000 / loadMs) * 100) : 0,
-      rssBytes: process.memoryUsage().rss,
-      loopLagP99Ms: round3(loopLag.percentile(0.99)),
-      loopLagMaxMs: round3(loopLag.max),
+    consistency: { total: seen.inconsistencies, checks: seen.checks },
+    faults: { planned, applied: seen.applied },
+    ...(teardown ? { processors: teardown.processors, backendTotals: teardown.backendTotals } : {}),
+    timeseries: { windows: metrics.windows, backlog: seen.backlog, share: analysis?.share ?? [] },
+    ...(analysis ? { audit: analysis.audit } : {}),
+    machine: {
+      loadavgBefore: load.loadavgBefore,
+      loadavgAfter: load.loadavgAfter,
+      ...(load.machineCpu ? { cpu: load.machineCpu } : {}),
     },
+    generator: generatorCost(load),
+  };
+}
+
+/** The load generator's own cost over the load phase. */
+function generatorCost(load: LoadFigures): RunResult["generator"] {
+  const { cpu, loadMs, loopLag } = load;
+  return {
+    cpuUserMs: Math.round(cpu.user / 1000),
+    cpuSystemMs: Math.round(cpu.system / 1000),
+    cpuPercentOfOneCore: loadMs > 0 ? round3(((cpu.user + cpu.system) / 1000 / loadMs) * 100) : 0,
+    rssBytes: process.memoryUsage().rss,
+    loopLagP99Ms: round3(loopLag.percentile(0.99)),
+    loopLagMaxMs: round3(loopLag.max),
   };
 }
 
@@ -453,38 +611,4 @@ function roundSummary(s: LatencySummary): LatencySummary {
     p99: round3(s.p99),
     max: round3(s.max),
   };
-}
-
-/**
- * Reads both processors' admin summaries bucket by bucket over the run (inclusive bounds, so a
- * bucket ends 1 ms before the next starts), 8 requests at a time.
- */
-async function collectShare(
-  d: ProcessorAdmin,
-  f: ProcessorAdmin,
-  loadStartWall: number,
-  loadMs: number,
-  maxBuckets: number,
-  out: SharePoint[],
-): Promise<void> {
-  const len = Math.max(1000, Math.ceil(loadMs / maxBuckets / 1000) * 1000);
-  const n = Math.ceil(loadMs / len);
-  const jobs: (() => Promise<void>)[] = [];
-  for (let i = 0; i < n; i++) {
-    const from = new Date(loadStartWall + i * len).toISOString();
-    const to = new Date(loadStartWall + (i + 1) * len - 1).toISOString();
-    const point: SharePoint = { t: i * len, len, default: 0, fallback: 0 };
-    out.push(point);
-    jobs.push(async () => {
-      const [a, b] = await Promise.all([d.summary(from, to, false), f.summary(from, to, false)]);
-      point.default = a.summary.totalRequests;
-      point.fallback = b.summary.totalRequests;
-    });
-  }
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (next < jobs.length) await jobs[next++]();
-    }),
-  );
 }

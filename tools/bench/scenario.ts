@@ -35,7 +35,7 @@ export type InconsistencyRule =
   | "abs-of-sum";
 
 /** Where the teardown reads the totals the score is computed on. */
-export type TotalsSource =
+type TotalsSource =
   /** The processors' admin summaries (rinha-final.js). */
   | "processors"
   /** The backend's own `/payments-summary`, fees from the processors (rinha.js). */
@@ -84,7 +84,7 @@ const both = (
 });
 
 /** The final test (rinha-final.js, docs/CONTRACT.md §3). stage_00 runs at 1 s, the others every 30 s. */
-export const FINAL_SCENARIO: Readonly<Scenario> = Object.freeze({
+const FINAL_SCENARIO: Readonly<Scenario> = Object.freeze({
   name: "final",
   durationMs: 300_000,
   startVus: 1,
@@ -114,7 +114,7 @@ export const FINAL_SCENARIO: Readonly<Scenario> = Object.freeze({
 }) as Scenario;
 
 /** The preview test of the event (rinha.js with MAX_REQUESTS=550, docs/CONTRACT.md §3). */
-export const PREVIEW_SCENARIO: Readonly<Scenario> = Object.freeze({
+const PREVIEW_SCENARIO: Readonly<Scenario> = Object.freeze({
   name: "preview",
   durationMs: 60_000,
   startVus: 1,
@@ -191,16 +191,4 @@ export function vuStartOffsets(startVus: number, targetVus: number, durationMs: 
     out.push(Math.floor((durationMs * (k - startVus)) / diff));
   }
   return out;
-}
-
-/** Planned VUs at offset `tMs` of the ramp (what k6 shows as `vus`). */
-export function plannedVus(offsets: readonly number[], tMs: number): number {
-  let lo = 0;
-  let hi = offsets.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (offsets[mid] <= tMs) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

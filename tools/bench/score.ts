@@ -1,5 +1,8 @@
 /**
- * The official score of a run, computed exactly as the final test's `handleSummary` does.
+ * The official score of a run, computed exactly as the final test's `handleSummary` does, with the
+ * library it uses: big.js 7.0.1 (`new Big(x)` of a JS number parses `String(x)`; `plus`, `minus`
+ * and `times` are exact; `round(2)` rounds half away from zero; `toNumber()` goes back to a float
+ * through the decimal text), so every intermediate `toNumber()` of the script is replayed.
  *
  * Rules (docs/CONTRACT.md §4, replayed from `rinha-test/rinha-final.js`):
  * - `p99` = k6's p(99) of `http_req_duration{expected_response:true}`, rounded to 2 decimals
@@ -18,10 +21,11 @@
  * @module
  */
 
-import { Decimal } from "./decimal.ts";
+// @ts-types="@types/big.js"
+import Big from "big.js";
 
 /** What one processor holds at teardown (its admin summary), amounts in currency units. */
-export interface ProcessorTotals {
+interface ProcessorTotals {
   /** Payments stored (final test: the processor's `totalRequests`). */
   totalRequests: number;
   /** Sum of their amounts (final test: the processor's `totalAmount`). */
@@ -51,7 +55,7 @@ export interface ScoreInput {
 }
 
 /** Per-processor block of the official results (`pagamentos_realizados_*`). */
-export interface OfficialProcessorResult {
+interface OfficialProcessorResult {
   total_bruto: number;
   num_pagamentos: number;
   total_taxas: number;
@@ -86,11 +90,11 @@ export interface OfficialResults {
 }
 
 /** Fine ratio applied when any inconsistency was counted. docs/CONTRACT.md §4. */
-export const INCONSISTENCY_FINE = 0.35;
+const INCONSISTENCY_FINE = 0.35;
 
 /** p99 rounded to 2 decimals as the official script does (half away from zero). */
 export function roundP99(p99Ms: number): number {
-  return Decimal.from(p99Ms).round(2).toNumber();
+  return new Big(p99Ms).round(2).toNumber();
 }
 
 /**
@@ -98,20 +102,20 @@ export function roundP99(p99Ms: number): number {
  * script's float product. docs/CONTRACT.md §4.
  */
 export function p99Bonus(p99Rounded: number): number {
-  return Math.max(Decimal.from((11 - p99Rounded) * 0.02).round(2).toNumber(), 0);
+  return Math.max(new Big((11 - p99Rounded) * 0.02).round(2).toNumber(), 0);
 }
 
 /**
  * Computes the official results object of a run. Pure.
- * @throws {TypeError} when a number is not finite.
+ * @throws {Error} (big.js `Invalid number`) when a number is not finite.
  */
 export function scoreRun(input: ScoreInput): OfficialResults {
   const d = input.default;
   const f = input.fallback;
-  const gross = Decimal.from(d.totalAmount).plus(f.totalAmount).toNumber();
-  const defaultFee = Decimal.from(d.feePerTransaction).times(d.totalAmount).toNumber();
-  const fallbackFee = Decimal.from(f.feePerTransaction).times(f.totalAmount).toNumber();
-  const totalFee = Decimal.from(defaultFee).plus(fallbackFee).toNumber();
+  const gross = new Big(d.totalAmount).plus(f.totalAmount).toNumber();
+  const defaultFee = new Big(d.feePerTransaction).times(d.totalAmount).toNumber();
+  const fallbackFee = new Big(f.feePerTransaction).times(f.totalAmount).toNumber();
+  const totalFee = new Big(defaultFee).plus(fallbackFee).toNumber();
 
   const p99 = roundP99(input.p99Ms);
   const bonus = p99Bonus(p99);
@@ -120,10 +124,10 @@ export function scoreRun(input: ScoreInput): OfficialResults {
   const stored = d.totalRequests + f.totalRequests;
   const lag = input.successfulPosts - stored;
 
-  const partial = Decimal.from(gross).minus(totalFee).toNumber();
-  const liquid = Decimal.from(partial)
-    .plus(Decimal.from(partial).times(bonus))
-    .minus(Decimal.from(partial).times(fine))
+  const partial = new Big(gross).minus(totalFee).toNumber();
+  const liquid = new Big(partial)
+    .plus(new Big(partial).times(bonus))
+    .minus(new Big(partial).times(fine))
     .toNumber();
 
   return {
@@ -136,13 +140,13 @@ export function scoreRun(input: ScoreInput): OfficialResults {
       "'total_liquido' is the score (profit): L + L × p99.bonus − L × multa.porcentagem, L = gross − fees.",
     p99: {
       valor: `${p99}ms`,
-      bonus: `${Decimal.from(bonus).times(100).toString()}%`,
+      bonus: `${new Big(bonus).times(100)}%`,
       max_requests: String(input.maxVus),
       descricao: "bonus = max((11 - p99) * 0.02, 0), rounded to 2 decimals.",
     },
     multa: {
       porcentagem: fine,
-      total: Decimal.from(partial).times(fine).toNumber(),
+      total: new Big(partial).times(fine).toNumber(),
       composicao: {
         num_inconsistencias: input.inconsistencies,
         descricao: "Any inconsistency (> 0) costs a 35 % fine.",

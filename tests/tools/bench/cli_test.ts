@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseBenchArgs } from "../../../tools/bench/main.ts";
+import { parseBenchArgs } from "../../../tools/bench/cli.ts";
 
 Deno.test("cli: defaults are the official final test", () => {
   const o = parseBenchArgs([]);

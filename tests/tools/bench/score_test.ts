@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { Decimal } from "../../../tools/bench/decimal.ts";
 import { p99Bonus, roundP99, type ScoreInput, scoreRun } from "../../../tools/bench/score.ts";
 
 /** The published winner of the final re-run (docs/CONTRACT.md §4; final-results.json of the entry). */
@@ -14,7 +13,8 @@ const WINNER: ScoreInput = {
   timestamp: "2025-08-21T05:22:06.046Z",
 };
 
-const cents = (x: number) => Decimal.from(x).round(2).toNumber();
+/** Rounded to the cent, as the published figures are printed. */
+const cents = (x: number) => Number(x.toFixed(2));
 
 Deno.test("score: the published winner matches to the cent (1,949,876.38)", () => {
   const r = scoreRun(WINNER);
@@ -77,14 +77,21 @@ Deno.test("score: p99 rounding and the bonus steps follow the script's arithmeti
   assert.equal(slow.total_liquido, 1_666_561.0125);
 });
 
-Deno.test("decimal: exact arithmetic like big.js", () => {
-  assert.equal(Decimal.from(0.1).plus(0.2).toNumber(), 0.3);
-  assert.equal(Decimal.from(0.07).times(1_061_547.25).toString(), "74308.3075");
-  assert.equal(Decimal.from(1e21).toString(), "1000000000000000000000");
-  assert.equal(Decimal.from(1e-7).toString(), "0.0000001");
-  assert.equal(Decimal.from(-2.5).round(0).toString(), "-3");
-  assert.equal(Decimal.from(2.345).round(2).toString(), "2.35");
-  assert.equal(Decimal.from(5).minus(7.25).toString(), "-2.25");
-  assert.throws(() => Decimal.from(NaN), TypeError);
-  assert.throws(() => Decimal.from("1.2.3"), TypeError);
+Deno.test("score: exact decimal arithmetic like the script's big.js", () => {
+  const totals = (defaultAmount: number, fallbackAmount: number, fee = 0) =>
+    scoreRun({
+      ...WINNER,
+      p99Ms: 52, // no bonus
+      default: { totalRequests: 1, totalAmount: defaultAmount, feePerTransaction: fee },
+      fallback: { totalRequests: 1, totalAmount: fallbackAmount, feePerTransaction: 0 },
+    });
+  assert.equal(totals(0.1, 0.2).total_bruto, 0.3); // not 0.30000000000000004
+  assert.equal(totals(1_061_547.25, 0, 0.07).total_taxas, 74_308.3075);
+  assert.equal(totals(1e21, 0).total_bruto, 1_000_000_000_000_000_000_000);
+  assert.equal(totals(1e-7, 0).total_bruto, 0.0000001);
+  assert.equal(roundP99(-0.125), -0.13); // half away from zero below zero too
+  assert.equal(roundP99(2.345), 2.35); // the decimal text "2.345", not the float 2.34499…
+  assert.equal(totals(5, 0, 1.45).total_liquido, -2.25); // 5 − 7.25
+  assert.throws(() => roundP99(NaN), /Invalid number/);
+  assert.throws(() => scoreRun({ ...WINNER, p99Ms: Infinity }), /Invalid number/);
 });

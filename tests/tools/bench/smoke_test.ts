@@ -1,6 +1,6 @@
 /**
  * End-to-end smoke test of `deno task bench --stack`: a private Redis on a free port, the local
- * stack (src/stack) on free ports (never 9999/8001/8002) with a random Redis prefix, an 18 s
+ * stack (tools/stack) on free ports (never 9999/8001/8002) with a random Redis prefix, an 18 s
  * compressed final test with 50 VUs (18 s keeps the whole test, stack start and stop included,
  * under 30 s), then checks of the results file. It tests the bench's mechanics, not the
  * backend's quality: a fined or lagging backend still passes. Skipped, with a message, when
@@ -59,43 +59,9 @@ Deno.test({
       assert.match(stderr, /prefix bench:[0-9a-f]{8}:/);
 
       const r = JSON.parse(await Deno.readTextFile(out));
-      for (
-        const key of [
-          "total_liquido",
-          "total_bruto",
-          "total_taxas",
-          "p99",
-          "multa",
-          "lag",
-          "pagamentos_solicitados",
-          "pagamentos_realizados_default",
-          "pagamentos_realizados_fallback",
-        ]
-      ) assert.ok(key in r, `missing ${key}`);
-      assert.match(r.p99.valor, /^\d+(\.\d+)?ms$/);
+      checkResults(r);
       const b = r.bench;
-      // 50 VUs ramping over 18 s ≈ 460 iterations of ~1 s.
-      assert.ok(b.posts.total > 300 && b.posts.total < 650, `posts ${b.posts.total}`);
-      assert.equal(r.pagamentos_solicitados.qtd_sucesso, b.posts.ok);
-      assert.ok(b.consistency.checks.length >= 14, `checks ${b.consistency.checks.length}`);
-      assert.equal(b.faults.applied.length, 10, "every fault step applied");
-      assert.ok(b.latency.posts.p99 > 0);
-      assert.ok(b.timeseries.windows.length >= 17);
-      assert.ok(b.timeseries.share.length >= 17);
-      assert.equal(typeof b.generator.cpuPercentOfOneCore, "number");
-      assert.ok(b.audit, "audit section present");
-      if (Deno.build.os === "linux") {
-        // Every service of the stack, nginx with its worker, the private Redis by its pid.
-        const services = b.resources.map((x: { service: string }) => x.service).sort();
-        const lb = findExecutable("nginx") ? ["nginx"] : [];
-        assert.deepEqual(services, ["api1", "api2", ...lb, "pp-default", "pp-fallback", "redis"]);
-        for (const x of b.resources) {
-          assert.ok(x.peakRssBytes > 1e6 && x.cpuSeconds >= 0, JSON.stringify(x));
-        }
-        const api1 = b.resources.find((x: { service: string }) => x.service === "api1");
-        assert.ok(api1.cpuSeconds > 0, "api1 did work");
-        assert.match(stderr, /api1: CPU [\d.]+ s, run-queue wait [\d.]+ s, peak RSS [\d.]+ MB/);
-      }
+      if (Deno.build.os === "linux") checkResources(b.resources, stderr);
       const html = await Deno.readTextFile(report);
       assert.match(html, /id="chart-share"/);
       console.log(
@@ -110,3 +76,47 @@ Deno.test({
     }
   },
 });
+
+/** The official keys and the bench's details of the results file. */
+// deno-lint-ignore no-explicit-any
+function checkResults(r: any): void {
+  for (
+    const key of [
+      "total_liquido",
+      "total_bruto",
+      "total_taxas",
+      "p99",
+      "multa",
+      "lag",
+      "pagamentos_solicitados",
+      "pagamentos_realizados_default",
+      "pagamentos_realizados_fallback",
+    ]
+  ) assert.ok(key in r, `missing ${key}`);
+  assert.match(r.p99.valor, /^\d+(\.\d+)?ms$/);
+  const b = r.bench;
+  // 50 VUs ramping over 18 s ≈ 460 iterations of ~1 s.
+  assert.ok(b.posts.total > 300 && b.posts.total < 650, `posts ${b.posts.total}`);
+  assert.equal(r.pagamentos_solicitados.qtd_sucesso, b.posts.ok);
+  assert.ok(b.consistency.checks.length >= 14, `checks ${b.consistency.checks.length}`);
+  assert.equal(b.faults.applied.length, 10, "every fault step applied");
+  assert.ok(b.latency.posts.p99 > 0);
+  assert.ok(b.timeseries.windows.length >= 17);
+  assert.ok(b.timeseries.share.length >= 17);
+  assert.equal(typeof b.generator.cpuPercentOfOneCore, "number");
+  assert.ok(b.audit, "audit section present");
+}
+
+/** Every service of the stack, nginx with its worker, the private Redis by its pid. */
+// deno-lint-ignore no-explicit-any
+function checkResources(resources: any[], stderr: string): void {
+  const services = resources.map((x: { service: string }) => x.service).sort();
+  const lb = findExecutable("nginx") ? ["nginx"] : [];
+  assert.deepEqual(services, ["api1", "api2", ...lb, "pp-default", "pp-fallback", "redis"]);
+  for (const x of resources) {
+    assert.ok(x.peakRssBytes > 1e6 && x.cpuSeconds >= 0, JSON.stringify(x));
+  }
+  const api1 = resources.find((x: { service: string }) => x.service === "api1");
+  assert.ok(api1.cpuSeconds > 0, "api1 did work");
+  assert.match(stderr, /api1: CPU [\d.]+ s, run-queue wait [\d.]+ s, peak RSS [\d.]+ MB/);
+}
