@@ -26,9 +26,6 @@ interface ReportInput {
   generatedAt?: string;
 }
 
-/** Number of charts the inline script draws (the value of `data-rendered` once done). */
-export const REPORT_CHARTS = 5;
-
 function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
