@@ -14,9 +14,8 @@ import { serve } from "./http/listen.ts";
 import { collectMetrics, Histogram, HttpCounters } from "./http/metrics.ts";
 import { LATENCY_BUCKETS_SECONDS } from "./http/metrics.ts";
 import { createHandler } from "./http/routes.ts";
-import { startBackgroundLoops } from "./lifecycle/background.ts";
+import { comeAlive, startBackgroundLoops } from "./lifecycle/background.ts";
 import { shutDown } from "./lifecycle/shutdown.ts";
-import { comeAlive } from "./lifecycle/startup.ts";
 import { PipelineSupervisor } from "./lifecycle/supervisor.ts";
 import { Pipeline } from "./pipeline/pipeline.ts";
 import { AMBIGUITY_SLACK_MS, MAX_BACKOFF_MS, Settler } from "./pipeline/settle.ts";
@@ -65,27 +64,23 @@ export async function startApp(config: Config): Promise<App> {
   const supervisor = new PipelineSupervisor({
     start: (mayCall) => {
       const settler = new Settler({ clients, gate, ...timeouts, ...horizon, mayCall });
-      // config gives its sizes: workers, fetchBatch, fetchPauseMs, persistBatch, channelCapacity
-      return new Pipeline({ ...config, queue, ledger, settler, blocking });
+      return new Pipeline({ ...config, queue, ledger, settler, blocking }); // sizes from config
     },
     lastBeatAt: () => heartbeat.lastBeatAt,
   });
   const loops = startBackgroundLoops({ redis, keys, config, heartbeat, supervisor, clients, gate });
   const [summaries, purge] = [new SummaryReader(redis, keys), new Purge(redis, keys)];
   const http = new HttpCounters();
-  const accepting = () => supervisor.accepting;
+  const shown = { instanceId, queue, supervisor, gate }; // by /healthcheck and /metrics
   const handler = createHandler({
     enqueue: (payment) => queue.enqueue(payment),
     summary: (range) => summaries.read(range),
     purge: () => purge.payments(),
-    health: () => healthReport({ instanceId, queue, supervisor, gate }),
-    accepting,
+    health: () => healthReport(shown),
+    accepting: () => supervisor.accepting,
     maxBodyBytes: config.maxBodyBytes,
     http,
-    metrics: () => {
-      const pipeline = supervisor.pipeline;
-      return collectMetrics({ instanceId, accepting, queue, pipeline, gate, latency, http });
-    },
+    metrics: () => collectMetrics({ ...shown, latency, http }),
   });
   const server = await serve(config.listen, handler);
   info(`${instanceId} listening on ${JSON.stringify(server.addr)}`);

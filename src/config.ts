@@ -1,9 +1,8 @@
 /**
- * Configuration of one API instance, read from environment variables and validated at start.
- *
- * Every variable has a default so `deno task start` works on a developer machine with Redis at
- * 127.0.0.1:6379 and the simulators at :8001/:8002 (`deno task stack` starts them). The README's
- * configuration table lists the same variables.
+ * Configuration of one API instance, read from environment variables and validated at start
+ * (docs/DESIGN.md "Conventions"). Every variable has a default, so `deno task start` works with
+ * Redis at 127.0.0.1:6379 and the simulators at :8001/:8002 (`deno task stack`); the README's
+ * configuration table lists them with their meaning and range.
  *
  * @module
  */
@@ -15,47 +14,35 @@ export type Listen =
   | { kind: "tcp"; hostname: string; port: number; reusePort: boolean }
   | { kind: "unix"; path: string };
 
-/** The validated configuration of one instance. Times in ms, sizes in bytes. */
+/**
+ * The validated configuration of one instance: a field per variable of the README's table
+ * (`INSTANCE_ID` → `instanceId`, …; the four listener variables → `listen`). Times in ms, sizes in
+ * bytes.
+ */
 export interface Config {
-  /** Unique name of this instance; names its processing list and heartbeat key in Redis. */
   instanceId: string;
   listen: Listen;
-  /** Redis URL: `redis://[[user]:password@]host[:port][/db]` or `unix:///path[?db=N]`. */
   redisUrl: string;
-  /** Prefix of every Redis key this product owns; purge deletes only these. */
   redisPrefix: string;
-  /** Origin `http://host[:port]` of the default (cheaper) Payment Processor. docs/CONTRACT.md §2. */
+  /** Origins `http://host[:port]` of the processors (docs/CONTRACT.md §2), no trailing slash. */
   defaultUrl: string;
-  /** Origin `http://host[:port]` of the fallback (dearer) Payment Processor. docs/CONTRACT.md §2. */
   fallbackUrl: string;
-  /** Number of concurrent route workers (in-flight processor calls) in this instance. */
   workers: number;
-  /** Most payments moved from the queue per fetch round trip. */
   fetchBatch: number;
-  /** Pause after a take that got fewer payments than it asked for, ms (fetch_stage.ts); 0 = none. */
   fetchPauseMs: number;
-  /** Capacity of the channel between fetch and route, and between route and persist. */
   channelCapacity: number;
-  /** Most bookings written to Redis in one persist batch. */
   persistBatch: number;
   /** Spacing of service-health calls per processor, cluster-wide; ≥ 5000 (docs/CONTRACT.md §2). */
   healthIntervalMs: number;
-  /** Client timeout of one service-health call. */
   healthTimeoutMs: number;
-  /** Upper bound of the client timeout of one payment call to a processor. */
   paymentTimeoutMs: number;
-  /** Largest accepted POST /payments body. */
   maxBodyBytes: number;
-  /** Deadline of graceful shutdown. */
   shutdownTimeoutMs: number;
 }
 
 /** Raised when an environment variable holds a value that cannot be used. */
 export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
+  override name = "ConfigError";
 }
 
 type Env = Record<string, string | undefined>;
@@ -73,7 +60,7 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
 function url(env: Env, name: string, fallback: string): string {
   const raw = env[name] || fallback;
   try {
-    // The processors speak plain HTTP/1.1 (docs/CONTRACT.md §2); http_pool.ts connects to an origin.
+    // The processors speak plain HTTP/1.1 (docs/CONTRACT.md §2); the pool connects to an origin.
     parseOrigin(raw);
   } catch {
     throw new ConfigError(`${name} must be an http://host[:port] origin, got "${raw}"`);
@@ -90,9 +77,8 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
 }
 
 /**
- * Reads and validates the configuration.
+ * Reads and validates the configuration from `env` (`Deno.env.toObject()` by default).
  *
- * @param env the environment, `Deno.env.toObject()` by default.
  * @throws {ConfigError} naming the variable and the accepted range when a value is unusable.
  */
 export function loadConfig(env: Env = Deno.env.toObject()): Config {

@@ -1,9 +1,8 @@
 /**
- * The cluster-wide health poller (docs/DESIGN.md "Health gate"). Every instance runs one; each
- * round it tries the Redis lock, and only the holder calls both processors' service-health and
- * publishes the result. The lock's expiry spaces the calls, so the processors see at most one call
- * per `intervalMs` (≥ 5 s) from the whole cluster (docs/CONTRACT.md §2). Every instance then reads
- * the published snapshot into its own gate.
+ * The health poller of every instance (docs/DESIGN.md "Background loops"): each round it tries the
+ * cluster-wide lock, and only the holder calls both processors' service-health and publishes the
+ * result, so the lock's expiry spaces the calls (docs/CONTRACT.md §2); then it reads the published
+ * snapshot into its own gate.
  *
  * @module
  */
@@ -14,10 +13,7 @@ import type { HealthGate } from "../processors/health_gate.ts";
 import type { HealthSnapshot } from "../domain/processor.ts";
 import { runEvery } from "../util/periodic.ts";
 
-/**
- * How often each instance reads the shared snapshot into its gate, ms: a fresh report (published
- * every ≥ 5 s) reaches every instance within half a second, for one cheap Redis read.
- */
+/** How often each instance reads the shared snapshot into its gate, ms: one cheap Redis read. */
 export const HEALTH_READ_EVERY_MS = 500;
 
 /** Options of {@link runHealthPoller}; times in ms. */
@@ -30,7 +26,6 @@ interface HealthPollerOptions {
   intervalMs: number;
   /** Client timeout of one service-health call. */
   timeoutMs: number;
-  /** How often the shared snapshot is read into the gate ({@link HEALTH_READ_EVERY_MS}). */
   readEveryMs: number;
   signal: AbortSignal;
 }

@@ -1,19 +1,9 @@
 /**
- * Crash recovery, run by every instance (docs/GUARANTEES.md; docs/DESIGN.md fetch stage: "a crash
- * leaves them recoverable"). Every `intervalMs` it lists the processing lists in Redis and gives
- * back to the queue (store/recovery.ts) those whose owner is dead.
- *
- * Rules:
- * - An owner is dead when its heartbeat key (store/heartbeat.ts, time-to-live 3 s, refreshed
- *   every 1 s) is absent in two observations at least `graceMs` apart with every Redis call in
- *   between successful, and still absent when the move runs (checked inside the atomic script).
- *   The grace matters after a Redis outage: every heartbeat expires while Redis is away, and
- *   without it the first instance back would take the lists of live instances still working on
- *   them. A live owner refreshes within `graceMs` of Redis coming back.
- * - This instance never recovers its own list in the loop; it does so once at start-up
- *   (lifecycle/startup.ts), before its pipeline takes anything.
- * - Recovered entries are marked `?:<now>`: their next taker looks them up on both processors and
- *   waits the ambiguity horizon before sending them (settle.ts; docs/CONTRACT.md §6.2).
+ * The crash recovery loop of every instance (docs/DESIGN.md "Background loops", which gives the
+ * rule and why the grace; docs/GUARANTEES.md): every `intervalMs` it gives back to the queue
+ * (store/recovery.ts) the processing lists of owners whose heartbeat is missing in two
+ * observations at least `graceMs` apart, with every Redis call in between successful. Never its
+ * own list: that is taken back once at start-up (lifecycle/background.ts `comeAlive`).
  *
  * @module
  */
@@ -21,33 +11,23 @@ import { info, warn } from "../log.ts";
 import type { Recovery } from "../store/recovery.ts";
 import { runEvery } from "../util/periodic.ts";
 
-/** Spacing of crash-recovery rounds, ms: a crash is acted on within about a second of its proof. */
+/** Spacing of crash-recovery rounds, ms. */
 export const RECOVERY_INTERVAL_MS = 1_000;
-/**
- * A missing heartbeat must be seen again this much later before its list is taken, ms: a live
- * owner refreshes within it once Redis is back (its heartbeat loop runs every second).
- */
+/** Least time between the first and the confirming sighting of a missing heartbeat, ms. */
 export const RECOVERY_GRACE_MS = 2_000;
 
-/** Options of {@link runRecoveryLoop}; times in ms. */
+/** Options of {@link runRecoveryLoop}; times in ms, `now` in epoch ms (`Date.now` by default). */
 interface RecoveryLoopOptions {
-  /** The processing lists of every instance (store/recovery.ts). */
   recovery: Recovery;
   /** This instance: its own list is never touched by the loop. */
   instanceId: string;
-  /** Spacing of rounds. */
   intervalMs: number;
-  /** Least time between the first and the confirming observation of a missing heartbeat. */
   graceMs: number;
   signal: AbortSignal;
-  /** The clock, epoch ms; `Date.now` by default (tests). */
   now?: () => number;
 }
 
-/**
- * One instance's view of which owners look dead. {@link runRecoveryLoop} runs one round per
- * interval; tests call {@link RecoveryScanner.round} directly.
- */
+/** One instance's view of which owners look dead; {@link runRecoveryLoop} runs its rounds. */
 export class RecoveryScanner {
   readonly #options: RecoveryLoopOptions;
   /** Owner → when its heartbeat was first seen missing (epoch ms, when the reply came). */
@@ -86,10 +66,7 @@ export class RecoveryScanner {
         }
         // Conservative both ways: the first sighting dates from its reply, this one from its ask.
         if (askedAt - firstSeen < this.#options.graceMs) continue;
-        const moved = await recovery.recover(owner, {
-          onlyIfDead: true,
-          nowMs: now(),
-        });
+        const moved = await recovery.recover(owner, { onlyIfDead: true, nowMs: now() });
         this.#suspects.delete(owner);
         if (moved !== "alive" && moved > 0) recovered.set(owner, moved);
       }

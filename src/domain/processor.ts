@@ -11,11 +11,7 @@ export type ProcessorName = "default" | "fallback";
 /** Both processor names, default first: the order of preference (docs/CONTRACT.md §6.6). */
 export const PROCESSOR_NAMES: readonly ProcessorName[] = ["default", "fallback"];
 
-/**
- * One value per processor, e.g. `perProcessor((name) => new ProcessorClient(name, url[name]))`.
- *
- * @param make called once per processor, default first.
- */
+/** One value per processor: `make` is called once for each, default first. */
 export function perProcessor<T>(make: (name: ProcessorName) => T): Record<ProcessorName, T> {
   return { default: make("default"), fallback: make("fallback") };
 }

@@ -1,5 +1,6 @@
 /**
- * Time at the edges: epoch ms inside, ISO-8601 UTC strings with ms and `Z` outside (docs/CONTRACT.md §1).
+ * Time at the edges: epoch ms inside, ISO-8601 UTC strings with ms and `Z` outside
+ * (docs/CONTRACT.md §1).
  *
  * @module
  */
@@ -22,7 +23,7 @@ export function parseIso(text: string): number {
   return ms;
 }
 
-/** Epoch ms to `YYYY-MM-DDTHH:mm:ss.sssZ`, the form the processors receive (docs/CONTRACT.md §2). */
+/** Epoch ms to `YYYY-MM-DDTHH:mm:ss.sssZ`, as the processors receive it (docs/CONTRACT.md §2). */
 export function toIso(ms: number): string {
   return new Date(ms).toISOString();
 }

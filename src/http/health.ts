@@ -1,57 +1,52 @@
 /**
- * The body of `GET /healthcheck` (routes.ts): whether this instance is fit to take traffic, and
- * what it holds. `ok` false makes the route answer 503.
+ * The body of `GET /healthcheck` (routes.ts; docs/OBSERVABILITY.md): whether this instance is fit
+ * to take traffic, and what it holds. `ok` false makes the route answer 503.
  *
  * @module
  */
-import type { PipelineCounters } from "../pipeline/pipeline.ts";
+import type { Pipeline } from "../pipeline/pipeline.ts";
+import type { PaymentQueue } from "../store/queue.ts";
 
-/** Where {@link healthReport} reads from: the instance's parts (app.ts), or fakes in tests. */
-interface HealthSources {
+type QueueReads = Pick<PaymentQueue, "length" | "processingLength">;
+
+/** What /healthcheck and /metrics read: the instance's parts (app.ts), or fakes in tests. */
+export interface InstanceParts {
   instanceId: string;
-  /** Redis reads (queue.ts); a failure reports Redis unreachable. */
-  queue: { length(): Promise<number>; processingLength(): Promise<number> };
+  queue: QueueReads;
   /** The pipeline supervisor (lifecycle/supervisor.ts): the pipeline now, intake open or not. */
   supervisor: {
     readonly accepting: boolean;
-    readonly pipeline: {
-      readonly running: boolean;
-      readonly buffered: Record<string, number>;
-      readonly counters: PipelineCounters;
-    };
+    readonly pipeline: Pick<Pipeline, "running" | "buffered" | "counters">;
   };
-  /** The health gate (processors/health_gate.ts): its state is reported as is. */
-  gate: { state(): unknown };
 }
 
 /**
- * The /healthcheck body: `ok` when Redis answers, the pipeline runs and intake is open. A type, not
- * an interface, so it fits routes.ts' `Record<string, unknown>`.
+ * The shared backlog and this instance's processing-list length (two Redis reads), or neither
+ * when Redis does not answer. Never rejects.
  */
-type HealthReport = {
-  ok: boolean;
-  status: "ok" | "stopping" | "redis unreachable";
-  instanceId: string;
-  /** Payments waiting in the shared queue; absent when Redis did not answer. */
-  queue?: number;
-  /** Payments in this instance's processing list; absent when Redis did not answer. */
-  processing?: number;
-  buffered: Record<string, number>;
-  booked: PipelineCounters;
-  gate: unknown;
-};
+export async function queueLengths(
+  queue: QueueReads,
+): Promise<{ queue?: number; processing?: number }> {
+  try {
+    const [backlog, processing] = await Promise.all([queue.length(), queue.processingLength()]);
+    return { queue: backlog, processing };
+  } catch {
+    return {};
+  }
+}
 
-/** Gathers the /healthcheck body (two Redis reads). Never rejects. */
-export async function healthReport(sources: HealthSources): Promise<HealthReport> {
-  const { queue, supervisor } = sources;
-  const [backlog, processing] = await Promise.all([queue.length(), queue.processingLength()])
-    .catch(() => [undefined, undefined]);
-  const { accepting, pipeline } = supervisor;
+/**
+ * Gathers the /healthcheck body (fields: docs/OBSERVABILITY.md): `ok` when Redis answers, the
+ * pipeline runs and intake is open; `status` `ok`, `stopping` or `redis unreachable`.
+ */
+export async function healthReport(sources: InstanceParts & { gate: { state(): unknown } }) {
+  const { queue, processing } = await queueLengths(sources.queue);
+  const { accepting, pipeline } = sources.supervisor;
   return {
-    ok: backlog !== undefined && pipeline.running && accepting,
-    status: backlog === undefined ? "redis unreachable" : accepting ? "ok" : "stopping",
+    ok: queue !== undefined && pipeline.running && accepting,
+    status: queue === undefined ? "redis unreachable" : accepting ? "ok" : "stopping",
     instanceId: sources.instanceId,
-    queue: backlog,
+    queue,
     processing,
     buffered: pipeline.buffered,
     booked: pipeline.counters,

@@ -1,6 +1,7 @@
 /**
- * The HTTP API (docs/CONTRACT.md §1): `POST /payments`, `GET /payments-summary`, `POST /purge-payments`,
- * `GET /healthcheck`. Every error is a JSON body `{"error": "<what is wrong>"}`.
+ * The HTTP API (docs/CONTRACT.md §1; docs/DESIGN.md "Ingress"): `POST /payments`,
+ * `GET /payments-summary`, `POST /purge-payments`, `GET /healthcheck`, `GET /metrics`. Every error
+ * is a JSON body `{"error": "<what is wrong>"}`.
  *
  * @module
  */
@@ -51,9 +52,8 @@ type Handle = (request: Request, search: string) => Promise<Response>;
 
 /**
  * The path and the query (without `?`) of a request URL, by string search: cheaper than
- * `new URL()` on every request, and it cannot throw — `new URL()` did on a Host header such as
- * `a b` or `[x`, which Deno puts in `request.url`, and the handler then rejected (a plain-text
- * 500). The Host is not used for anything here, so it is not validated.
+ * `new URL()`, which threw on a Host such as `a b` or `[x` (Deno puts it in `request.url`). The
+ * Host is not used here, so it is not validated.
  */
 function splitUrl(url: string): [path: string, search: string] {
   const start = url.indexOf("/", url.indexOf("//") + 2);

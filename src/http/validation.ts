@@ -1,7 +1,7 @@
 /**
- * Validation of what clients send, at the edge (docs/DESIGN.md): `POST /payments` bodies and the
- * summary's `from`/`to` query (docs/CONTRACT.md §1). Failures are {@link ValidationError}s that carry the
- * HTTP status the edge answers with.
+ * Validation of what clients send, at the edge (docs/DESIGN.md "Ingress"): `POST /payments`
+ * bodies and the summary's `from`/`to` query (docs/CONTRACT.md §1). Failures are
+ * {@link ValidationError}s carrying the HTTP status the edge answers with.
  *
  * @module
  */
@@ -11,11 +11,11 @@ import { parseIso } from "../domain/time.ts";
 
 /** A client error: `status` is the HTTP status to answer (4xx), `message` says what is wrong. */
 export class ValidationError extends Error {
+  override name = "ValidationError";
   readonly status: number;
 
   constructor(status: number, message: string) {
     super(message);
-    this.name = "ValidationError";
     this.status = status;
   }
 }
@@ -55,9 +55,9 @@ export function parsePaymentBody(text: string): Payment {
 export type SummaryRange = { fromMs: number; toMs: number } | undefined;
 
 /**
- * Parses the summary query. Both bounds → that inclusive range; either missing → everything,
- * as the processors do (docs/CONTRACT.md §1–2). A `+` of an un-encoded zone offset arrives as a space and
- * is read back as `+`.
+ * Parses the summary query. Both bounds → that inclusive range; either missing → everything, as
+ * the processors do (docs/CONTRACT.md §1–2). A `+` of an un-encoded zone offset arrives as a
+ * space and is read back as `+`.
  *
  * @throws {ValidationError} 400 when a bound is not an ISO-8601 date-time or `from` > `to`.
  */

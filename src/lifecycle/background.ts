@@ -1,50 +1,78 @@
 /**
- * Starts one instance's three background loops (docs/DESIGN.md "Background loops") with their
- * production spacing: the heartbeat (background/heartbeat_loop.ts), crash recovery
- * (background/recovery_loop.ts) and the health poller (background/health_poller.ts). Each gets its
- * own stop switch, because shutdown stops them at different steps (shutdown.ts).
+ * One instance's liveness and recovery beside its pipeline (docs/DESIGN.md "Background loops"):
+ * {@link comeAlive} before the pipeline takes anything, then the three background loops with
+ * their production spacing, each a {@link BackgroundTask} with its own stop switch, because
+ * shutdown stops and awaits them at different steps (shutdown.ts).
  *
  * @module
  */
 import { HEALTH_READ_EVERY_MS, runHealthPoller } from "../background/health_poller.ts";
-import { HEARTBEAT_INTERVAL_MS, runHeartbeatLoop } from "../background/heartbeat_loop.ts";
+import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TTL_MS } from "../background/heartbeat_loop.ts";
+import { runHeartbeatLoop } from "../background/heartbeat_loop.ts";
 import { RECOVERY_GRACE_MS, RECOVERY_INTERVAL_MS } from "../background/recovery_loop.ts";
 import { runRecoveryLoop } from "../background/recovery_loop.ts";
 import type { Config } from "../config.ts";
 import type { ProcessorName } from "../domain/processor.ts";
+import { info } from "../log.ts";
+import type { Pipeline } from "../pipeline/pipeline.ts";
 import type { ProcessorClient } from "../processors/client.ts";
 import type { HealthGate } from "../processors/health_gate.ts";
 import { HealthBoard } from "../store/health_board.ts";
 import { Recovery } from "../store/recovery.ts";
-import type { Heartbeat } from "../store/heartbeat.ts";
+import { Heartbeat } from "../store/heartbeat.ts";
 import type { Keys } from "../store/keys.ts";
 import type { Redis } from "../store/redis/client.ts";
-import { BackgroundTask } from "./background_task.ts";
+import type { PipelineSupervisor } from "./supervisor.ts";
 
-/** What the loops work on; times in ms. */
+/**
+ * Moves what an earlier run with `instanceId` left in its processing list back to the queue (its
+ * previous holder is presumed dead, so no heartbeat is checked), then beats this instance's
+ * heartbeat once ({@link HEARTBEAT_TTL_MS}).
+ *
+ * @returns the heartbeat, for the heartbeat loop and the fence (supervisor.ts).
+ * @throws the Redis error of either step.
+ */
+export async function comeAlive(redis: Redis, keys: Keys, instanceId: string): Promise<Heartbeat> {
+  const moved = await new Recovery(redis, keys).recover(instanceId, { onlyIfDead: false });
+  if (moved) info(`${instanceId} recovered ${moved} payments of its last run`);
+  const heartbeat = new Heartbeat(redis, keys, instanceId, HEARTBEAT_TTL_MS);
+  await heartbeat.beat();
+  return heartbeat;
+}
+
+/** A started loop: {@link abort} asks it to stop, {@link done} settles once it has. */
+export class BackgroundTask {
+  /** Settles when the loop has returned (the loops never reject). */
+  readonly done: Promise<void>;
+  readonly #stop = new AbortController();
+
+  /** Starts `run` with a signal that {@link abort} aborts. */
+  constructor(run: (signal: AbortSignal) => Promise<void>) {
+    this.done = run(this.#stop.signal);
+  }
+
+  /** Asks the loop to stop; it ends its round in progress first. Idempotent. */
+  abort(): void {
+    this.#stop.abort();
+  }
+}
+
+/** What the loops work on. */
 interface BackgroundDeps {
   /** The shared command connection. */
   redis: Redis;
   keys: Keys;
-  /** This instance's id, the spacing of service-health calls cluster-wide and their timeout. */
   config: Pick<Config, "instanceId" | "healthIntervalMs" | "healthTimeoutMs">;
   /** This instance's heartbeat, already beaten once. */
   heartbeat: Heartbeat;
-  /** Told when a refresh found the heartbeat had lapsed (supervisor.ts). */
-  supervisor: { onLapse(): void };
+  /** Told when a refresh found the heartbeat had lapsed. */
+  supervisor: Pick<PipelineSupervisor<Pipeline>, "onLapse">;
   clients: Record<ProcessorName, ProcessorClient>;
   gate: HealthGate;
 }
 
-/** The started loops, named as shutdown.ts takes them. */
-interface BackgroundLoops {
-  heartbeatLoop: BackgroundTask;
-  recovery: BackgroundTask;
-  poller: BackgroundTask;
-}
-
-/** Starts the heartbeat, recovery and health-poller loops. */
-export function startBackgroundLoops(deps: BackgroundDeps): BackgroundLoops {
+/** Starts the heartbeat, recovery and health-poller loops, named as shutdown.ts takes them. */
+export function startBackgroundLoops(deps: BackgroundDeps) {
   const { redis, keys, heartbeat, gate, supervisor } = deps;
   const { instanceId } = deps.config;
   const onLapse = () => supervisor.onLapse();

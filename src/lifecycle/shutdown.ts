@@ -5,47 +5,41 @@
  *
  * @module
  */
+import type { ProcessorName } from "../domain/processor.ts";
 import { info, warn } from "../log.ts";
+import type { Pipeline } from "../pipeline/pipeline.ts";
+import type { ProcessorClient } from "../processors/client.ts";
+import type { Heartbeat } from "../store/heartbeat.ts";
 import { sleep } from "../util/sleep.ts";
+import type { BackgroundTask } from "./background.ts";
+import type { PipelineSupervisor } from "./supervisor.ts";
 
 /** Share of the shutdown deadline that open requests get before the pipeline stops. */
 const SERVER_GRACE_SHARE = 1 / 4;
 /** Share of the shutdown deadline that workers get to finish before they are interrupted. */
 const WORKERS_SHARE = 1 / 2;
 
-/** A background loop that can be stopped and awaited separately (background_task.ts). */
-interface Loop {
-  abort(): void;
-  done: Promise<void>;
-}
+type Loop = Pick<BackgroundTask, "abort" | "done">;
 
-/** The parts of a running instance that {@link shutDown} stops, in the order it stops them. */
+/** The parts of a running instance that {@link shutDown} stops, and the last log line's name. */
 interface ShutdownParts {
-  /** Named in the last log line. */
   instanceId: string;
-  /** Intake refused from now on (503), and no lapse restarts the pipeline (supervisor.ts). */
-  supervisor: { beginShutdown(): void; stopPipeline(deadlineMs: number): Promise<void> };
+  supervisor: Pick<PipelineSupervisor<Pipeline>, "beginShutdown" | "stopPipeline">;
   recovery: Loop;
-  /** The HTTP server: `shutdown()` stops listening and resolves when open requests are done. */
-  server: { shutdown(): Promise<void> };
+  server: Pick<Deno.HttpServer, "shutdown">;
   heartbeatLoop: Loop;
-  /** This instance's heartbeat key: `clear()` deletes it; a failure is only logged. */
-  heartbeat: { clear(): Promise<unknown> };
+  heartbeat: Pick<Heartbeat, "clear">;
   poller: Loop;
-  /** The processors' clients (their connection pools). */
-  clients: Record<string, { close(): void }>;
-  /** Closes the Redis connections. */
+  clients: Record<ProcessorName, Pick<ProcessorClient, "close">>;
   closeRedis(): Promise<void>;
 }
 
 /**
- * Stops an instance, its waits sized by `deadlineMs` (past it, main.ts exits 1), in this order:
- * 1. intake stops; 2. recovery stops (no payment of a peer is taken any more);
- * 3. open requests get a quarter of the deadline (the timer goes as soon as they are done);
- * 4. a pipeline restart in progress is awaited; 5. the pipeline stops, workers interrupted at half
- * the deadline; 6. only now may others recover what is left in our processing list: the heartbeat
- * loop stops; 7. the heartbeat and recovery loops are awaited; 8. the heartbeat key is deleted;
- * 9. the health poller stops and is awaited; 10. the processors' clients close; 11. Redis closes.
+ * Stops an instance in the order of docs/DESIGN.md "Graceful shutdown", its waits sized by
+ * `deadlineMs` (past it, main.ts exits 1): intake and recovery stop; open requests get a quarter of
+ * the deadline; a pipeline restart in progress is awaited, then the pipeline stops with workers
+ * interrupted at half the deadline; only then does the heartbeat loop stop and the heartbeat key
+ * go (a failure to delete it is only logged); then the poller, the processors' clients and Redis.
  * Never rejects unless a part's `close` or `shutdown` does.
  */
 export async function shutDown(parts: ShutdownParts, deadlineMs: number): Promise<void> {

@@ -1,48 +1,29 @@
 /**
  * Keeps one instance's pipeline running across heartbeat lapses, and fences its payment calls
- * (docs/GUARANTEES.md, self-fencing; tests/e2e/lapse_test.ts).
- *
- * Rules:
- * - Restart on lapse: when the heartbeat loop finds the key had expired, peers may have recovered
- *   this instance's processing list. Every settlement is interrupted at once (the pipeline stops
- *   with a deadline of 0) and a new pipeline starts. A payment a peer took is no longer in our
- *   processing list, so its hand-back pushes nothing; the rest go back to the queue with what is
- *   known of their attempts. Once shutdown began, a lapse restarts nothing.
- * - Self-fencing: no payment call once the heartbeat went unrenewed for {@link FENCE_AFTER_MS}
- *   (peers presume us dead only after the key's time-to-live plus a grace), nor while the
- *   pipeline restarts after a lapse (peers may have recovered and may resend what it holds).
+ * (docs/GUARANTEES.md, invariant 5; docs/DESIGN.md "Background loops"; tests/e2e/lapse_test.ts): on
+ * a lapse every settlement is interrupted at once (a stop with a deadline of 0) and a new pipeline
+ * starts, unless shutdown began; no payment call starts once the heartbeat went unrenewed for
+ * {@link FENCE_AFTER_MS}, nor while the pipeline restarts.
  *
  * @module
  */
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TTL_MS } from "../background/heartbeat_loop.ts";
+import type { Pipeline } from "../pipeline/pipeline.ts";
 
-/**
- * No payment call after this long without a renewed heartbeat, ms: one refresh before the key
- * expires, hence well before a peer's recovery, which also waits a grace (recovery_loop.ts).
- */
+/** No payment call after this long without a renewed heartbeat, ms: before the key expires. */
 const FENCE_AFTER_MS = HEARTBEAT_TTL_MS - HEARTBEAT_INTERVAL_MS;
 
-/** What the supervisor needs of a pipeline (pipeline/pipeline.ts). */
-interface Stoppable {
-  /** Stops it; in-flight work is interrupted `deadlineMs` from now. */
-  stop(deadlineMs: number): Promise<void>;
-}
-
-/** Options of {@link PipelineSupervisor}. */
-interface SupervisorOptions<P extends Stoppable> {
-  /**
-   * Starts a pipeline whose payment calls ask `mayCall` first (settle.ts `mayCall`): once at
-   * construction, and again after each lapse.
-   */
+/** Options of {@link PipelineSupervisor}; times in epoch ms, `now` is `Date.now` by default. */
+interface SupervisorOptions<P extends Pick<Pipeline, "stop">> {
+  /** Starts a pipeline whose payment calls ask `mayCall` first (settle.ts). */
   start: (mayCall: () => boolean) => P;
-  /** When the heartbeat was last renewed, epoch ms (store/heartbeat.ts `lastBeatAt`). */
+  /** When the heartbeat was last renewed (store/heartbeat.ts `lastBeatAt`). */
   lastBeatAt: () => number;
-  /** The clock, epoch ms; `Date.now` by default (tests). */
   now?: () => number;
 }
 
 /** The pipeline of one instance, its restarts, and whether it may call a processor. */
-export class PipelineSupervisor<P extends Stoppable> {
+export class PipelineSupervisor<P extends Pick<Pipeline, "stop">> {
   readonly #options: SupervisorOptions<P>;
   #pipeline: P;
   #restart: Promise<void> | undefined;

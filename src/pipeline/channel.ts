@@ -1,19 +1,17 @@
 /**
- * A bounded FIFO channel between async tasks, modelled on Go's buffered `chan T`: `new Channel(n)`
- * is `make(chan T, n)`, `await ch.send(v)` is `ch <- v` (waits while full: backpressure),
- * `await ch.receive()` is `v, ok := <-ch`, `ch.close()` is `close(ch)`, and `for await (const v of
- * ch)` is `for v := range ch`. Unlike Go, a send on a closed channel rejects instead of panicking,
- * and any wait can be cancelled by an `AbortSignal` (Go's `select` on `<-ctx.Done()`).
+ * A bounded FIFO channel between async tasks, modelled on Go's buffered `chan T`
+ * (docs/decisions/0004-own-channel.md): `send` waits while full (backpressure), `receive` while
+ * empty, `close()`, `for await`. Unlike Go, a send on a closed channel rejects instead of
+ * panicking, and any wait can be cancelled by an `AbortSignal`.
  *
  * @module
  */
 
 /** Thrown by {@linkcode Channel.trySend} and rejected by {@linkcode Channel.send} once closed. */
 export class ChannelClosedError extends Error {
-  /** Creates the error; the message defaults to "Channel is closed". */
+  override name = "ChannelClosedError";
   constructor(message = "Channel is closed", options?: ErrorOptions) {
     super(message, options);
-    this.name = "ChannelClosedError";
   }
 }
 
@@ -94,26 +92,11 @@ class Waiter<V, R> extends Link {
 }
 
 /**
- * A bounded, multi-producer multi-consumer FIFO channel.
- *
- * Values are received in the order they were sent; waiting senders and waiting receivers are each
- * served oldest first. A value sent while a receiver waits is handed straight to that receiver.
- * Storage is a fixed ring buffer of `capacity` slots; a parked sender's value enters the buffer
- * only when a receive frees a slot. No timers are used: every wait ends by a counterpart
+ * A bounded, multi-producer multi-consumer FIFO channel. Values are received in the order sent;
+ * waiting senders and receivers are each served oldest first, and a value sent while a receiver
+ * waits goes straight to it. Storage is a fixed ring of `capacity` slots; a parked sender's value
+ * enters it only when a receive frees a slot. No timers: every wait ends by a counterpart
  * operation, {@linkcode Channel.close}, or its `AbortSignal`.
- *
- * @example Producer and consumer
- * ```ts
- * const ch = new Channel<number>(2);
- * const consumer = (async () => {
- *   for await (const n of ch) console.log(n); // 1, 2, 3
- * })();
- * for (const n of [1, 2, 3]) await ch.send(n); // waits while 2 values are buffered
- * ch.close();
- * await consumer;
- * ```
- *
- * @typeParam T The type of the values carried.
  */
 export class Channel<T> implements AsyncIterable<T> {
   /** The most values the channel buffers; a send waits while this many are buffered. */
@@ -128,10 +111,7 @@ export class Channel<T> implements AsyncIterable<T> {
   readonly #receivers = new WaitQueue<Waiter<undefined, IteratorResult<T, undefined>>>();
 
   /**
-   * Creates an open, empty channel.
-   *
-   * @param capacity How many values may be buffered: an integer >= 1 (Go's unbuffered channel,
-   * capacity 0, is not offered).
+   * @param capacity How many values may be buffered: an integer >= 1 (no unbuffered channel).
    * @throws {RangeError} If `capacity` is not an integer >= 1.
    */
   constructor(capacity: number) {
@@ -153,12 +133,9 @@ export class Channel<T> implements AsyncIterable<T> {
   }
 
   /**
-   * Sends `value`, waiting while the buffer is full (backpressure). Waiting senders are served in
-   * call order.
+   * Sends `value`, waiting while the buffer is full; resolves once it is buffered or handed to a
+   * receiver. An abort of `signal` cancels the wait, and the value is then not enqueued.
    *
-   * @param value The value to send.
-   * @param signal Cancels the wait; the value is then not enqueued.
-   * @returns A promise that resolves once the value is buffered or handed to a receiver.
    * @throws {ChannelClosedError} (as a rejection) If the channel is closed before or while waiting.
    * @throws {unknown} (as a rejection) `signal.reason` if `signal` is or becomes aborted first; an
    * already-aborted signal wins over a closed channel.
@@ -170,12 +147,9 @@ export class Channel<T> implements AsyncIterable<T> {
   }
 
   /**
-   * Sends `value` if that needs no waiting.
-   *
-   * @param value The value to send.
-   * @returns `true` if the value was handed to a waiting receiver or buffered, `false` if the
-   * buffer is full (nothing changes then).
-   * @throws {ChannelClosedError} If the channel is closed.
+   * Sends `value` if that needs no waiting: `true` if it was handed to a waiting receiver or
+   * buffered, `false` if the buffer is full (nothing changes then). Throws
+   * {@linkcode ChannelClosedError} if the channel is closed.
    */
   trySend(value: T): boolean {
     if (this.#closed) throw new ChannelClosedError();
@@ -190,13 +164,9 @@ export class Channel<T> implements AsyncIterable<T> {
   }
 
   /**
-   * Receives the oldest value, waiting while the channel is empty. Waiting receivers are served in
-   * call order.
-   *
-   * @param signal Cancels the wait; no value is consumed then.
-   * @returns `{ done: false, value }`, or `{ done: true, value: undefined }` once the channel is
-   * closed and drained.
-   * @throws {unknown} (as a rejection) `signal.reason` if `signal` is or becomes aborted first.
+   * Receives the oldest value, waiting while the channel is empty: `{ done: false, value }`, or
+   * `{ done: true, value: undefined }` once it is closed and drained. Rejects with `signal.reason`
+   * if `signal` is or becomes aborted first; no value is consumed then.
    */
   async receive(signal?: AbortSignal): Promise<IteratorResult<T, undefined>> {
     signal?.throwIfAborted();
@@ -207,11 +177,9 @@ export class Channel<T> implements AsyncIterable<T> {
 
   /**
    * Waits for at least one value, then also takes whatever more is available without waiting
-   * (buffered values, then values of waiting senders), up to `max` in all, oldest first.
+   * (buffered values, then values of waiting senders): 1 to `max` values, oldest first, or `[]`
+   * once the channel is closed and drained. `signal` cancels only the wait for the first value.
    *
-   * @param max The most values to return: an integer >= 1.
-   * @param signal Cancels the wait for the first value; no value is consumed then.
-   * @returns 1 to `max` values, or `[]` once the channel is closed and drained.
    * @throws {RangeError} (as a rejection) If `max` is not an integer >= 1.
    * @throws {unknown} (as a rejection) `signal.reason` if `signal` is or becomes aborted first.
    */

@@ -1,8 +1,6 @@
 /**
- * Fetch stage (docs/DESIGN.md): moves payments from the shared Redis queue into this instance's
- * processing list and sends them down the channel. A full channel blocks the send, so no more is
- * taken from Redis: backpressure reaches the queue, and at most `capacity + batch` payments sit
- * in this instance's memory.
+ * The fetch stage (docs/DESIGN.md "Fetch stage"): moves payments from the shared queue into this
+ * instance's processing list and down the channel, whose backpressure bounds what is taken.
  *
  * @module
  */
@@ -22,18 +20,12 @@ const ERROR_PAUSE_MS = 100;
 /** Options of {@link runFetchStage}. */
 export interface FetchStageOptions {
   queue: PaymentQueue;
-  /** A dedicated connection for the blocking wait (docs/DESIGN.md). */
+  /** A dedicated connection for the blocking wait. */
   blocking: Redis;
   out: Channel<QueuedPayment>;
   /** Most payments taken per round trip. */
   batch: number;
-  /**
-   * Pause after a take that returned payments but fewer than it asked for, ms; 0 = none. Payments
-   * arriving meanwhile are taken together, and their calls and bookings go out together: each
-   * wake-up of an instance costs ~200 µs of CPU on a loaded machine whatever it does
-   * (docs/BENCHMARKS.md), so fewer, fuller ones leave more CPU to the intake. Settlement is
-   * delayed by at most this, far inside the consistency checks' 2 s margin (docs/CONTRACT.md §3).
-   */
+  /** Pause after a take that got some payments but fewer than asked, ms; 0 = none. */
   pauseMs: number;
   /** What the pipeline holds; taken entries are added here. */
   holdings: Holdings;
@@ -41,12 +33,9 @@ export interface FetchStageOptions {
 }
 
 /**
- * Runs until `signal` aborts. Payments taken but not yet sent when it stops are returned, so the
- * caller can hand them back to the queue untouched.
- *
- * After a Redis error, and when the pipeline starts, it first releases the orphans of this
- * instance's processing list (holdings.ts): a take whose reply was lost may have moved entries
- * there that nobody holds. Only here, between takes, is that safe.
+ * Runs until `signal` aborts; returns the payments taken but not yet sent, to be handed back
+ * untouched. When the holdings want a resync (at start, after a Redis error), it first releases
+ * the processing list's orphans — only here, between takes, is that safe.
  */
 export async function runFetchStage(options: FetchStageOptions): Promise<QueuedPayment[]> {
   const { queue, out, signal, holdings } = options;

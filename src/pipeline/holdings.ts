@@ -1,12 +1,9 @@
 /**
  * What one running pipeline holds in memory: the raw queue entries it took into its processing
- * list and has neither booked nor handed back yet. The rest of that list is orphaned — entries a
- * lost TAKE/BLMOVE reply moved there unseen, or a failed hand-back left behind — and nobody would
- * process them while this instance lives (peers only recover dead instances' lists). The fetch
- * stage releases them (store/queue.ts `releaseOrphans`) when {@link Holdings.resyncWanted}.
- *
- * Bounded: an entry is added when taken and deleted when booked or handed back, so the set never
- * holds more than the pipeline's channels, workers and persist batch do.
+ * list and has neither booked nor handed back yet. The rest of that list is orphaned (a lost take
+ * reply, a failed hand-back; docs/DESIGN.md "Fetch stage") and the fetch stage releases it
+ * (store/queue.ts `releaseOrphans`) when {@link Holdings.resyncWanted}. Bounded by what the
+ * pipeline's channels, workers and persist batch hold.
  *
  * @module
  */

@@ -1,8 +1,7 @@
 /**
- * Persist stage (docs/DESIGN.md): books confirmed payments in Redis in batches — whatever is waiting,
- * up to `batch`, without waiting to fill one — and acknowledges them off the processing list in
- * the same atomic script. A failed batch is retried until it lands: the script is idempotent,
- * and a confirmed payment must never be dropped (docs/CONTRACT.md §6.1).
+ * The persist stage (docs/DESIGN.md "Persist stage"): books confirmed payments in batches of
+ * whatever is waiting and acknowledges them off the processing list in the same script; a failed
+ * batch is retried until it lands (docs/CONTRACT.md §6.1).
  *
  * @module
  */

@@ -1,13 +1,12 @@
 /**
- * The supervisor: joins fetch → route → persist with bounded channels and stops them in order
- * (docs/DESIGN.md graceful shutdown): stop fetching, hand back what no worker started, let workers
- * finish until the deadline, then interrupt them (they hand their payments back with what is
- * known of the attempt), then let persist drain.
+ * One pipeline: fetch → route → persist joined by bounded channels (docs/DESIGN.md "Shape"),
+ * stopped in the order of docs/DESIGN.md "Graceful shutdown" (step 4).
  *
  * @module
  */
+import type { Config } from "../config.ts";
 import type { QueuedPayment, Settlement } from "../domain/payment.ts";
-import type { Ledger } from "../store/ledger.ts";
+import type { BookResult, Ledger } from "../store/ledger.ts";
 import type { PaymentQueue } from "../store/queue.ts";
 import type { Redis } from "../store/redis/client.ts";
 import { Channel } from "./channel.ts";
@@ -17,26 +16,22 @@ import { Holdings } from "./holdings.ts";
 import { handBack, runRouteStage } from "./route_stage.ts";
 import type { Settler } from "./settle.ts";
 
-/** Options of {@link Pipeline}. */
-export interface PipelineOptions {
+type Sizes = Pick<
+  Config,
+  "workers" | "fetchBatch" | "fetchPauseMs" | "persistBatch" | "channelCapacity"
+>;
+
+/** Options of {@link Pipeline}: its parts, and its sizes from the configuration. */
+interface PipelineOptions extends Sizes {
   queue: PaymentQueue;
   ledger: Ledger;
   settler: Settler;
   /** Dedicated connection for the fetch stage's blocking wait. */
   blocking: Redis;
-  workers: number;
-  fetchBatch: number;
-  /** Pause after a take that got fewer payments than it asked for, ms (fetch_stage.ts). */
-  fetchPauseMs: number;
-  persistBatch: number;
-  channelCapacity: number;
 }
 
-/** Counters of the pipeline, for /healthcheck and /metrics. */
-export interface PipelineCounters {
-  booked: number;
-  skipped: number;
-}
+/** Counters of the pipeline, for /healthcheck and /metrics: its bookings' results, summed. */
+export type PipelineCounters = BookResult;
 
 /** The running pipeline of one instance. */
 export class Pipeline {

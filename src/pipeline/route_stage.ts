@@ -1,7 +1,6 @@
 /**
- * Route stage (docs/DESIGN.md): `workers` concurrent loops, each taking a payment from the input
- * channel, settling it (settle.ts) and sending the settlement to the persist stage. The number of
- * workers bounds the calls in flight to the processors from this instance.
+ * The route stage (docs/DESIGN.md "Route stage"): `workers` concurrent loops, each settling a
+ * payment (settle.ts) and sending the settlement on to the persist stage.
  *
  * @module
  */

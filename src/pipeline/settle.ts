@@ -1,18 +1,8 @@
 /**
  * The route stage's state machine for one payment: ask the gate, call a processor, classify, and
  * repeat until the payment is confirmed — or until shutdown, when it is handed back with what is
- * known of its attempts. Rules (docs/CONTRACT.md §6.1–6.2; docs/DESIGN.md route stage):
- *
- * - 200 → settled with the requestedAt sent.
- * - 422 after our own ambiguous attempt with the same body → settled with that requestedAt.
- * - 422 otherwise → `GET /payments/{id}` on that processor; settled with the stored requestedAt.
- * - 500 / 429 / unreachable → back off, then anywhere with a fresh requestedAt.
- * - timeout / reset after sending → ambiguous: the payment stays bound to that processor — a
- *   lookup, then a same-body retry, again and again — until the processor has it. It never goes
- *   elsewhere: the earlier send may still be waiting in that processor (its delay, its limiter's
- *   queue, a stall), and a "not found" now says nothing about later.
- * - recovered from a dead instance (attempt unknown) → look it up on both processors; it may go
- *   anywhere only when neither has it and `ambiguityHorizonMs` passed since its recovery.
+ * known of its attempts. The rules, one row per outcome: the table of docs/DESIGN.md "Route
+ * stage" (docs/CONTRACT.md §6.1–6.2).
  *
  * @module
  */
@@ -26,23 +16,14 @@ import { sleep } from "../util/sleep.ts";
 export interface SettlerOptions {
   clients: Record<ProcessorName, Pick<ProcessorClient, "pay" | "lookup">>;
   gate: HealthGate;
-  /**
-   * How long after its recovery a payment of a dead instance, found at neither processor, waits
-   * before it may be sent: the dead instance's last send may still be in a processor's delay.
-   */
+  /** How long after its recovery a payment found at neither processor waits before any send. */
   ambiguityHorizonMs: number;
-  /**
-   * Timeout of every call to a processor. Long on purpose: an abort does not stop the processor
-   * (its delay is not cancelled, docs/CONTRACT.md §2), it only makes the outcome ambiguous and the
-   * booking late — the late booking is what a consistency check catches (docs/CONTRACT.md §6.3).
-   */
+  /** Timeout of every call; long on purpose (docs/DESIGN.md "Route stage"). */
   callTimeoutMs: number;
-  /** Longest back-off between retries. */
   maxBackoffMs: number;
   /**
-   * False while this instance may be presumed dead by its peers (its heartbeat could not be
-   * renewed): no payment call starts then, since a peer may recover and resend the same
-   * payments. Lookups go on. Always true when absent.
+   * The self-fence (docs/DESIGN.md "Route stage"): false while peers may presume this instance
+   * dead, and then no payment call starts; lookups go on. Always true when absent.
    */
   mayCall?: () => boolean;
 }
@@ -50,18 +31,9 @@ export interface SettlerOptions {
 /** Pause while calls are not allowed, ms. */
 const FENCED_PAUSE_MS = 100;
 
-/**
- * Longest back-off between retries in production, ms (`maxBackoffMs`): a processor that comes
- * back is tried again within a second, while failing calls stay few (docs/CONTRACT.md §6.4: no
- * hot loop).
- */
+/** Longest back-off between retries in production, ms: no hot loop (docs/CONTRACT.md §6.4). */
 export const MAX_BACKOFF_MS = 1_000;
-/**
- * Slack past the payment-call timeout in the production ambiguity horizon, ms
- * (`ambiguityHorizonMs` = call timeout + this): a dead instance's last send may still sit in a
- * processor's delay, its limiter's queue or a stall when its payment is recovered
- * (docs/CONTRACT.md §6.2).
- */
+/** Production `ambiguityHorizonMs` = call timeout + this, ms (docs/GUARANTEES.md, known limits). */
 export const AMBIGUITY_SLACK_MS = 2_000;
 
 /** How {@link Settler.settle} ended. */
@@ -119,14 +91,7 @@ export class Settler {
       }
       const { processor } = decision;
       const requestedAt = Date.now();
-      const ticket = this.#options.gate.begin(processor);
-      const outcome = await this.#options.clients[processor].pay(
-        payment,
-        requestedAt,
-        this.#options.callTimeoutMs,
-        signal,
-      );
-      this.#options.gate.end(ticket, outcome);
+      const outcome = await this.#pay(processor, payment, requestedAt, signal);
       switch (outcome.kind) {
         case "confirmed":
           return settled(processor, requestedAt);
@@ -153,15 +118,25 @@ export class Settler {
     attempt: { processor: ProcessorName; requestedAt: number },
     signal: AbortSignal,
   ): Promise<number | undefined> {
-    const client = this.#options.clients[attempt.processor];
-    const timeout = this.#options.callTimeoutMs;
-    const lookup = await client.lookup(payment.correlationId, timeout, signal);
+    const lookup = await this.#lookup(attempt.processor, payment, signal);
     if (lookup.kind === "found") return lookup.requestedAt;
     if (!this.#mayCall()) return undefined;
-    const ticket = this.#options.gate.begin(attempt.processor);
-    const outcome = await client.pay(payment, attempt.requestedAt, timeout, signal);
-    this.#options.gate.end(ticket, outcome);
+    const outcome = await this.#pay(attempt.processor, payment, attempt.requestedAt, signal);
     return outcome.kind === "confirmed" ? attempt.requestedAt : undefined;
+  }
+
+  /** One payment call, told to the gate at its start and its end. */
+  async #pay(processor: ProcessorName, payment: QueuedPayment, at: number, signal: AbortSignal) {
+    const ticket = this.#options.gate.begin(processor);
+    const client = this.#options.clients[processor];
+    const outcome = await client.pay(payment, at, this.#options.callTimeoutMs, signal);
+    this.#options.gate.end(ticket, outcome);
+    return outcome;
+  }
+
+  #lookup(processor: ProcessorName, payment: QueuedPayment, signal: AbortSignal) {
+    const client = this.#options.clients[processor];
+    return client.lookup(payment.correlationId, this.#options.callTimeoutMs, signal);
   }
 
   #mayCall(): boolean {
@@ -171,13 +146,7 @@ export class Settler {
   /** Looks a recovered payment up on both processors: where it is stored, nowhere, or unknown. */
   async #findAnywhere(payment: QueuedPayment, signal: AbortSignal) {
     const lookups = await Promise.all(
-      PROCESSOR_NAMES.map((name) =>
-        this.#options.clients[name].lookup(
-          payment.correlationId,
-          this.#options.callTimeoutMs,
-          signal,
-        )
-      ),
+      PROCESSOR_NAMES.map((name) => this.#lookup(name, payment, signal)),
     );
     const at = lookups.findIndex((lookup) => lookup.kind === "found");
     if (at >= 0) {

@@ -5,12 +5,11 @@
  * @module
  */
 import type { Payment } from "../domain/payment.ts";
-import type { ProcessorName } from "../domain/processor.ts";
+import type { ProcessorHealth, ProcessorName } from "../domain/processor.ts";
 import { fromCents } from "../domain/money.ts";
 import { parseIso, toIso } from "../domain/time.ts";
 import { classifyError, classifyStatus, type Outcome } from "./outcome.ts";
-import type { ProcessorHealth } from "../domain/processor.ts";
-import { HttpPool } from "./http_pool.ts";
+import { HttpPool, type HttpReply } from "./http_pool.ts";
 
 /** What `GET /payments/{id}` found. */
 export type Lookup =
@@ -47,10 +46,7 @@ function tryParseJson(bytes: Uint8Array): { failing?: unknown; minResponseTime?:
 
 /** Raised by {@link ProcessorClient.health} when no usable answer came. */
 export class HealthCheckError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "HealthCheckError";
-  }
+  override name = "HealthCheckError";
 }
 
 /** Client of one processor. */
@@ -95,13 +91,7 @@ export class ProcessorClient {
    */
   async lookup(correlationId: string, timeoutMs: number, signal: AbortSignal): Promise<Lookup> {
     try {
-      const reply = await this.#pool.request(
-        "GET",
-        `/payments/${correlationId}`,
-        undefined,
-        timeoutMs,
-        signal,
-      );
+      const reply = await this.#get(`/payments/${correlationId}`, timeoutMs, signal);
       if (reply.status === 404) return { kind: "missing" };
       if (reply.status !== 200) return { kind: "unknown", reason: `status ${reply.status}` };
       const stored = parseJson(reply.body) as { amount: number; requestedAt: string };
@@ -122,22 +112,11 @@ export class ProcessorClient {
    * @throws {HealthCheckError} on a non-200 answer, a malformed body, a timeout or no connection.
    */
   async health(timeoutMs: number, signal: AbortSignal): Promise<ProcessorHealth> {
-    let body;
-    try {
-      const reply = await this.#pool.request(
-        "GET",
-        "/payments/service-health",
-        undefined,
-        timeoutMs,
-        signal,
-      );
-      if (reply.status !== 200) throw new HealthCheckError(`${this.name}: status ${reply.status}`);
-      body = tryParseJson(reply.body);
-    } catch (error) {
-      throw error instanceof HealthCheckError
-        ? error
-        : new HealthCheckError(`${this.name}: ${error}`);
-    }
+    const reply = await this.#get("/payments/service-health", timeoutMs, signal).catch((error) => {
+      throw new HealthCheckError(`${this.name}: ${error}`);
+    });
+    if (reply.status !== 200) throw new HealthCheckError(`${this.name}: status ${reply.status}`);
+    const body = tryParseJson(reply.body);
     if (typeof body?.failing !== "boolean" || typeof body?.minResponseTime !== "number") {
       throw new HealthCheckError(`${this.name}: malformed body`);
     }
@@ -147,5 +126,9 @@ export class ProcessorClient {
   /** Closes the idle connections; a call after this fails as not sent. */
   close(): void {
     this.#pool.close();
+  }
+
+  #get(path: string, timeoutMs: number, signal: AbortSignal): Promise<HttpReply> {
+    return this.#pool.request("GET", path, undefined, timeoutMs, signal);
   }
 }

@@ -1,7 +1,7 @@
 /**
- * The health gate of one instance: what is known of each processor — the shared health report
- * (health_poller.ts) and this instance's live observations — and the policy's decision for each
- * payment (policy.ts). Synchronous and in memory: the hot path never waits on Redis.
+ * The health gate of one instance (docs/DESIGN.md "Health gate"): what is known of each processor
+ * — the shared health report and this instance's live observations — and the policy's decision
+ * for each payment (policy.ts). Synchronous and in memory: the hot path never waits on Redis.
  *
  * @module
  */
@@ -17,8 +17,7 @@ import {
   type Verdict,
 } from "./policy.ts";
 
-/** Weight of the newest latency in the moving average when it is higher, and when it is lower:
- * a slow-down is believed at once, a recovery slowly (docs/CONTRACT.md §6.3: late settlement is costly). */
+/** Weight of the newest latency in the moving average when it is higher, and when it is lower. */
 const EWMA_UP = 0.5;
 const EWMA_DOWN = 0.2;
 /** First back-off after a definite failure, ms; doubles per failure up to {@link MAX_TRIP_MS}. */
@@ -27,29 +26,27 @@ const MAX_TRIP_MS = 2_000;
 /** A report older than this is ignored, ms (the poller refreshes every ~5 s). */
 const REPORT_MAX_AGE_MS = 20_000;
 
-/** Counters of one processor, for /healthcheck and /metrics. */
-export interface ProcessorCounters {
-  confirmed: number;
-  duplicate: number;
-  rejected: number;
-  ambiguous: number;
-  probes: number;
+/** Counters of one processor, for /healthcheck and /metrics: calls by outcome, and probes. */
+export type ProcessorCounters = Record<Outcome["kind"] | "probes", number>;
+
+/** What the gate shows of one processor (/healthcheck, /metrics). */
+interface ProcessorState {
+  verdict: Verdict;
+  view: ProcessorView;
+  counters: ProcessorCounters;
 }
 
-/** A call in flight, returned by {@link HealthGate.begin} and passed back to {@link HealthGate.end}. */
+/** A call in flight, from {@link HealthGate.begin} to {@link HealthGate.end}. */
 export interface CallTicket {
   readonly processor: ProcessorName;
   readonly startedAt: number;
   readonly id: number;
 }
 
-/** Told of every call's end: its processor, outcome and latency in ms (e.g. for /metrics). */
-export type CallObserver = (processor: ProcessorName, outcome: Outcome, latencyMs: number) => void;
-
 /** Options of {@link HealthGate}: the policy's tunables and an optional call observer. */
 export interface HealthGateOptions extends PolicyOptions {
-  /** Called synchronously by {@link HealthGate.end}; must be cheap and must not throw. */
-  onCall?: CallObserver;
+  /** Told synchronously of every call's end (latency in ms); must be cheap and must not throw. */
+  onCall?: (processor: ProcessorName, outcome: Outcome, latencyMs: number) => void;
 }
 
 /** Per-instance gate. `now` is injectable for tests. */
@@ -125,10 +122,8 @@ export class HealthGate {
     this.#counters[ticket.processor][outcome.kind]++;
     const latency = now - ticket.startedAt;
     this.#options.onCall?.(ticket.processor, outcome, latency);
-    // An ambiguous call says nothing of the latency (it may have been cut short), but it is a
-    // failure: a processor that takes connections and drops them, answers garbage or times out
-    // would otherwise stay `ok` and bind every payment sent to it (settle.ts), until all the
-    // workers wait on it while the other processor is fine.
+    // An ambiguous call says nothing of the latency, but it trips: a processor that drops
+    // connections or times out would otherwise stay `ok` and bind every payment sent to it.
     if (outcome.kind === "ambiguous") view.lastAmbiguousAt = now;
     else {
       const previous = view.latencyMs ?? latency;
@@ -151,10 +146,7 @@ export class HealthGate {
   }
 
   /** The state of both processors, for /healthcheck and /metrics. */
-  state(): Record<
-    ProcessorName,
-    { verdict: Verdict; view: ProcessorView; counters: ProcessorCounters }
-  > {
+  state(): Record<ProcessorName, ProcessorState> {
     const now = this.#now();
     // Without this, an idle gate would show the verdict of the last decision (e.g. `suspect`).
     this.#refreshInFlight();

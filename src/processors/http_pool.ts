@@ -1,22 +1,16 @@
 /**
  * HTTP/1.1 keep-alive connections to one processor, on `Deno.connect`, with `npm:http-parser-js`
- * reading the responses. It replaces `fetch` for the processor calls: `fetch` was the largest
- * cost an instance could name in a CPU profile of the final test, ~2× the CPU per call and ~1.7×
- * the memory per open connection of this pool (docs/BENCHMARKS.md, levers).
- *
- * One request at a time per connection (no pipelining). Idle connections are reused newest
- * first, at most `maxIdle` are kept, and one idle for longer than `idleMs` is closed at the next
- * release (30 s by default: under the 130 s default keep-alive of ASP.NET Core's Kestrel, the
- * official processor being C#, docs/CONTRACT.md); a connection the processor closes leaves the pool at once. Nothing is ever sent
- * twice: a request whose connection breaks after it was written fails (the caller resolves it,
- * docs/CONTRACT.md §6.2). That is why the load generator's client (src/bench/h1_client.ts), which resends
- * once on a reused connection that dies before answering, as k6 does, is not used here.
+ * reading the responses: our own instead of `fetch` (docs/decisions/0003-own-http-pool.md). One
+ * request at a time per connection; idle connections are reused newest first, at most `maxIdle`
+ * kept, one idle longer than `idleMs` closed at the next release; a connection the processor
+ * closes leaves the pool at once. Nothing is ever sent twice: a request whose connection breaks
+ * after it was written fails (the caller resolves it, docs/CONTRACT.md §6.2).
  *
  * @module
  */
 import { Buffer } from "node:buffer";
 import { HTTPParser } from "http-parser-js";
-import { concatBytes } from "../util/bytes.ts";
+import { concatBytes, writeAll } from "../util/bytes.ts";
 import { parseOrigin } from "../util/origin.ts";
 
 /** A complete response. */
@@ -34,17 +28,13 @@ export interface HttpReply {
  * timeout hit while connecting). Safe to send again anywhere (docs/CONTRACT.md §6.2).
  */
 export class NotSentError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "NotSentError";
-  }
+  override name = "NotSentError";
 }
 
-/** Options of {@link HttpPool}. */
+/** Options of {@link HttpPool}: idle connections kept (256), and their longest idle time, ms. */
 export interface HttpPoolOptions {
-  /** Idle connections kept for reuse; more are closed on release. Default 256. */
   maxIdle?: number;
-  /** An idle connection older than this (ms) is closed at the next release. Default 30,000. */
+  /** 30,000 by default: under the official processor's server keep-alive. */
   idleMs?: number;
 }
 
@@ -106,9 +96,7 @@ class Connection {
     this.#done = done;
     this.#conn.ref();
     try {
-      for (let written = 0; written < bytes.length;) {
-        written += await this.#conn.write(bytes.subarray(written));
-      }
+      await writeAll(this.#conn, bytes);
     } catch (error) {
       this.destroy(error);
     }
@@ -212,13 +200,12 @@ export class HttpPool {
   }
 
   /**
-   * One request whose whole exchange ends by `timeoutMs` or an abort of `signal`.
+   * One request, `body` a JSON text, whose whole exchange ends by `timeoutMs` or an abort.
    *
-   * @param body a JSON text, sent with `Content-Type: application/json`.
    * @throws {NotSentError} when no connection could be made (nothing left this process).
-   * @throws the `signal`'s reason on abort, a `TimeoutError` DOMException on timeout, or an
-   *   Error when the connection broke or the response was malformed; the request may have
-   *   reached the processor then.
+   * @throws the `signal`'s reason on abort, a `TimeoutError` DOMException on timeout, or an Error
+   *   when the connection broke or the response was malformed: the request may have reached the
+   *   processor then.
    */
   request(
     method: "GET" | "POST",

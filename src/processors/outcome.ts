@@ -1,15 +1,9 @@
 /**
- * Classification of one call to a processor's `POST /payments` (docs/CONTRACT.md §2, §6.1–6.2):
- *
- * | outcome     | when                                             | what it allows                    |
- * |-------------|--------------------------------------------------|-----------------------------------|
- * | `confirmed` | 200                                              | book with the requestedAt sent    |
- * | `duplicate` | 422: the correlationId is already stored there   | resolve, then book what is stored |
- * | `rejected`  | 500, 429, other statuses, or no connection made   | retry anywhere, fresh requestedAt |
- * | `ambiguous` | 502/503/504, timeout, connection lost after sending | resolve on the same processor   |
- *
- * 500 is the processor's own failure switch (nothing stored). 502, 503 and 504 come from a
- * proxy or gateway in front of it, which may have forwarded the request: unknown.
+ * Classification of one call to a processor's `POST /payments` (docs/CONTRACT.md §2, §6.1–6.2;
+ * what each outcome leads to: docs/DESIGN.md "Route stage"): `confirmed` 200; `duplicate` 422 (the
+ * id is stored there already); `rejected` 500 (the processor's failure switch: nothing stored),
+ * 429, other statuses, or no connection made; `ambiguous` 502/503/504 (a proxy in front may have
+ * forwarded it), a timeout, or a connection lost after sending.
  *
  * @module
  */
@@ -25,12 +19,7 @@ export type Outcome =
 /** Status used in a `rejected` outcome when no connection could be made. */
 export const STATUS_UNREACHABLE = 0;
 
-/**
- * Classifies an HTTP answer.
- *
- * @param status the HTTP status code.
- * @param retryAfter the `Retry-After` header (seconds), sent with 429 (docs/CONTRACT.md §2).
- */
+/** Classifies an HTTP answer; `retryAfter` is its `Retry-After` header (seconds, with a 429). */
 export function classifyStatus(status: number, retryAfter?: string | null): Outcome {
   if (status === 200) return { kind: "confirmed" };
   if (status === 422) return { kind: "duplicate" };

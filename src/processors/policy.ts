@@ -1,20 +1,10 @@
 /**
  * The routing policy: a pure function from what is known of both processors to a decision for
- * the next payment. The README's "Routing policy" section restates it as a decision table, and
- * tests/processors/policy_test.ts checks each row.
- *
- * Rules and their sources:
- * - The default is cheaper, so it is preferred whenever it is usable (docs/CONTRACT.md §2, §6.6).
- * - A processor is usable when it is not reported failing (unless a success came after the
- *   report), not tripped by recent failures, not suspected slow, and its expected latency fits
- *   the settlement budget: a payment must be stored and booked within ~2 s of its requestedAt or
- *   a consistency check may see it on one side only (docs/CONTRACT.md §6.3).
- * - A processor that is failing or tripped gets one probe at a time, at most every
- *   `probeIntervalMs`, so a recovery is seen before the next health report — but only if its
- *   last reported delay fits the budget. A probe to a slow processor is booked late, with a
- *   requestedAt already inside the check window, and a check whose reads straddle that booking
- *   counts it on one side only (seen: 1 inconsistency with 1 probe/s to a 4.7 s processor).
- * - Neither usable nor probeable: hold and ask again later — no hot loop (docs/CONTRACT.md §6.4).
+ * the next payment — the default when usable (cheaper, docs/CONTRACT.md §6.6), else the fallback,
+ * else one probe to a failing or tripped processor whose reported delay fits the budget, else hold
+ * (no hot loop, §6.4). The rules: docs/DESIGN.md "Health gate" and the README's "Routing policy"
+ * table (one test per row, tests/processors/policy_test.ts); the budget and the suspicion margin:
+ * docs/decisions/0005-routing-budget.md.
  *
  * @module
  */
@@ -47,51 +37,22 @@ export interface ProcessorView {
 
 /**
  * Whether the last word from a processor is an ambiguous call, with no success and no health
- * report since. Every payment sent there would stay bound to it until it answers (docs/CONTRACT.md §6.2),
- * so none goes — not even a probe — until a health report (the poller's, which binds nothing)
- * shows it answering again.
+ * report since: a payment sent there would stay bound to it (docs/CONTRACT.md §6.2), so none goes,
+ * not even a probe, until a report (which binds nothing) shows it answering again.
  */
 function droppingCalls(view: ProcessorView): boolean {
   return view.lastAmbiguousAt > Math.max(view.lastSuccessAt, view.reported?.checkedAt ?? 0);
 }
 
 /**
- * Least slack, ms, past the expected latency before a call in flight makes its processor
- * suspect. Every payment sent to a processor that just jumped to a 2 s delay settles late, and a
- * consistency check that reads while those settle may count one on one side only (docs/CONTRACT.md §6.3):
- * a margin of 100 ms let ~60 payments an instance through at the final test's 2,000 ms stage and a
- * check 2.17 s after it counted 1–3 (docs/BENCHMARKS.md). A false suspicion (an event-loop stall
- * longer than this) costs a few payments sent to the fallback.
+ * Least slack past the expected latency before a call in flight makes its processor suspect, ms
+ * (docs/decisions/0005-routing-budget.md).
  */
 export const SUSPECT_MARGIN_MS = 25;
 
-/**
- * Most expected latency for regular traffic in production, ms: the 2 s settlement deadline of
- * docs/CONTRACT.md §6.3 minus room for the delay to rise before the rise is noticed (a random-fault
- * run with a processor at 1.45 s that jumped to 3.7 s booked 6 payments late: 1 inconsistency).
- */
-const SETTLE_BUDGET_MS = 1_200;
-/**
- * Least spacing of probes to a processor that is down in production, ms: a recovery is seen within
- * a second, well before the next health report (every ≥ 5 s, docs/CONTRACT.md §2).
- */
-const PROBE_INTERVAL_MS = 1_000;
-/**
- * Longest hold in production, ms: a held payment asks again at least this often, so it sees a
- * fresh health report (read every 500 ms) soon, without a hot loop (docs/CONTRACT.md §6.4).
- */
-const MAX_HOLD_MS = 250;
-
-/** The tunables production runs with (app.ts); tests pass their own. */
-export const PRODUCTION_POLICY: PolicyOptions = {
-  budgetMs: SETTLE_BUDGET_MS,
-  probeIntervalMs: PROBE_INTERVAL_MS,
-  maxHoldMs: MAX_HOLD_MS,
-};
-
 /** Tunables of {@link decide}, all in ms. */
 export interface PolicyOptions {
-  /** Most expected latency for regular traffic: the settlement deadline minus a margin. */
+  /** Most expected latency for regular traffic: the 2 s settlement deadline minus a margin. */
   budgetMs: number;
   /** Least spacing of probes to a processor that is down. */
   probeIntervalMs: number;
@@ -99,19 +60,32 @@ export interface PolicyOptions {
   maxHoldMs: number;
 }
 
+/**
+ * The tunables production runs with (app.ts); tests pass their own. Budget 1,200 ms
+ * (docs/decisions/0005-routing-budget.md); a probe a second sees a recovery well before the next
+ * health report (every ≥ 5 s); a hold of ≤ 250 ms sees a fresh report (read every 500 ms) soon.
+ */
+export const PRODUCTION_POLICY: PolicyOptions = {
+  budgetMs: 1_200,
+  probeIntervalMs: 1_000,
+  maxHoldMs: 250,
+};
+
 /** The policy's decision for one payment. */
 export type Decision =
   | { kind: "send"; processor: ProcessorName; probe: boolean }
   | { kind: "hold"; ms: number };
 
+/** Every verdict, in the order /metrics lists them. */
+export const VERDICTS = ["ok", "failing", "tripped", "slow", "suspect", "probing"] as const;
+
 /** Why a processor is not usable for regular traffic, or `ok`. */
-export type Verdict = "ok" | "failing" | "tripped" | "slow" | "suspect" | "probing";
+export type Verdict = typeof VERDICTS[number];
 
 /**
- * The latency the next call to `view` is expected to take, ms: the newer of the two sources —
- * the reported delay when the report came after the last answered call (the delay may have
- * changed since, and a processor we no longer call would otherwise keep its old latency
- * forever), else the observed moving average.
+ * The latency the next call to `view` is expected to take, ms: the reported delay when the report
+ * is newer than the last answered call (else a processor we no longer call would keep its old
+ * latency forever), else the observed moving average.
  */
 export function expectedLatency(view: ProcessorView): number {
   const reported = view.reported;
@@ -127,8 +101,8 @@ export function judge(view: ProcessorView, now: number, options: PolicyOptions):
   const expected = expectedLatency(view);
   if (expected > options.budgetMs) return "slow";
   const age = view.oldestInFlightAt === undefined ? 0 : now - view.oldestInFlightAt;
-  // A call past its expected latency: the processor may have slowed down (a delay change is seen
-  // by the poller up to 5 s late). Every payment sent meanwhile could settle late.
+  // A call past its expected latency: the processor may have slowed down (seen by the poller up
+  // to 5 s late), and every payment sent meanwhile could settle late.
   if (age > expected + Math.max(SUSPECT_MARGIN_MS, expected / 4)) return "suspect";
   if (view.consecutiveFailures > 0 && view.inFlight > 0) return "probing";
   return "ok";

@@ -1,8 +1,7 @@
 /**
- * The text form of a queue entry: `<correlationId>:<cents>` for a payment never sent, followed by
- * `:<d|f>:<requestedAt ms>` when an attempt of unknown outcome was made (the next taker must
- * resolve it on the same processor, docs/CONTRACT.md §6.2), or by `:?:<recovered at ms>` when it was
- * recovered from a dead instance and may have been sent anywhere.
+ * The text form of a queue entry (docs/DESIGN.md "Fetch stage"): `<correlationId>:<cents>` for a
+ * payment never sent, then `:<d|f>:<requestedAt ms>` after an attempt of unknown outcome (resolved
+ * on the same processor, docs/CONTRACT.md §6.2), or `:?:<recovered at ms>` after crash recovery.
  *
  * @module
  */
@@ -46,10 +45,9 @@ export function decodeEntry(raw: string): QueuedPayment {
 }
 
 /**
- * Lua twin of `encodeEntry(payment, { kind: "unknown", since: at })` for the scripts that move
- * entries back to the queue (queue.ts, recovery.ts): `remark(entry, at)` keeps the
- * `<correlationId>:<cents>` head of any entry and appends `:?:<at>`; text without a `:` is left as
- * it is.
+ * Lua twin of `encodeEntry(payment, { kind: "unknown", since: at })` for the scripts of queue.ts
+ * and recovery.ts: `remark(entry, at)` keeps the `<correlationId>:<cents>` head of any entry and
+ * appends `:?:<at>`; text without a `:` is left as it is.
  */
 export const REMARK_LUA = `
 local function remark(entry, at)

@@ -1,8 +1,7 @@
 /**
- * The cluster-wide health board in Redis: a lock that elects the one poller of the processors'
- * service-health endpoint, and the snapshot that poller publishes for every instance
- * (docs/CONTRACT.md §2: 1 call per 5 s per processor, shared by all callers;
- * docs/DESIGN.md "Health gate").
+ * The cluster-wide health board in Redis (docs/DESIGN.md "Background loops", health poller): a
+ * lock that elects the one caller of the processors' service-health (docs/CONTRACT.md §2), and the
+ * snapshot it publishes for every instance.
  *
  * @module
  */
@@ -30,26 +29,15 @@ export class HealthBoard {
    * @returns true when this instance may poll now.
    */
   async tryLock(instanceId: string, ttlMs: number): Promise<boolean> {
-    const reply = await this.#redis.send([
-      "SET",
-      this.#keys.healthLock,
-      instanceId,
-      "NX",
-      "PX",
-      ttlMs,
-    ]);
+    const lock = this.#keys.healthLock;
+    const reply = await this.#redis.send(["SET", lock, instanceId, "NX", "PX", ttlMs]);
     return reply === "OK";
   }
 
   /** Publishes the snapshot for every instance. */
   async publish(snapshot: HealthSnapshot): Promise<void> {
-    await this.#redis.send([
-      "SET",
-      this.#keys.health,
-      JSON.stringify(snapshot),
-      "PX",
-      SNAPSHOT_TTL_MS,
-    ]);
+    const text = JSON.stringify(snapshot);
+    await this.#redis.send(["SET", this.#keys.health, text, "PX", SNAPSHOT_TTL_MS]);
   }
 
   /** The latest snapshot, or undefined when none was published within its TTL. */

@@ -10,11 +10,11 @@ import type { ProcessorName } from "../domain/processor.ts";
 /** The key names under one prefix. */
 export interface Keys {
   prefix: string;
-  /** List: accepted payments waiting to be processed (the backlog). LPUSH in, taken from the right. */
+  /** List: accepted payments waiting (the backlog); LPUSH in, taken from the right. */
   queue: string;
   /** Hash correlationId → cents of every accepted payment: intake idempotency. */
   accepted: string;
-  /** List: queue entries that could not be decoded (never written by this product), newest first. */
+  /** List: queue entries this product never wrote (undecodable), newest first. */
   deadLetters: string;
   /** List: payments an instance took from the queue and has not yet booked or handed back. */
   processing(instanceId: string): string;

@@ -1,17 +1,13 @@
 /**
  * Bookings: payments confirmed by a processor, with the exact requestedAt it stored
- * (docs/CONTRACT.md §1, §6.1). The totals computed from them: summary.ts.
- *
- * Layout: one sorted set per (processor, amount in cents), members correlationIds, scores
- * requestedAt in epoch ms, plus a set of the amounts seen per processor (keys.ts `settled`,
- * `amounts`), which is what lets summary.ts count by amount instead of scanning every booking.
+ * (docs/CONTRACT.md §1, §6.1), in the layout of docs/DESIGN.md "Persist stage" (keys.ts `settled`,
+ * `amounts`). The totals computed from them: summary.ts.
  *
  * @module
  */
-import { type Settlement } from "../domain/payment.ts";
+import type { Settlement } from "../domain/payment.ts";
 import type { Keys } from "./keys.ts";
-import type { Redis } from "./redis/client.ts";
-import { Script } from "./redis/script.ts";
+import { type Redis, Script } from "./redis/client.ts";
 
 // KEYS[1]: processing list; per settlement i (0-based) at 2+3i: own set, other set, own amounts.
 // ARGV per settlement at 1+4i: correlationId, requestedAt, cents, processing entry.
@@ -32,11 +28,9 @@ for i = 0, #ARGV / 4 - 1 do
 end
 return {booked, skipped}`);
 
-/** Result of {@link Ledger.book}. */
-interface BookResult {
-  /** Newly booked. */
+/** Result of {@link Ledger.book}: newly booked, and already booked before (a replay). */
+export interface BookResult {
   booked: number;
-  /** Already booked before (a replay after a fault): acknowledged, not booked twice. */
   skipped: number;
 }
 
@@ -45,19 +39,14 @@ export class Ledger {
   readonly #redis: Redis;
   readonly #keys: Keys;
 
-  /**
-   * @param redis the shared command connection.
-   * @param keys the product's key names.
-   */
   constructor(redis: Redis, keys: Keys) {
     this.#redis = redis;
     this.#keys = keys;
   }
 
   /**
-   * Books settlements and acknowledges them off `processingKey`, atomically for the batch.
-   * Idempotent: a settlement booked before is acknowledged and counted as skipped, so a batch
-   * may be retried after a Redis error without booking twice.
+   * Books settlements and acknowledges them off `processingKey`, atomically for the batch, and
+   * idempotently: a settlement booked before is acknowledged and counted as skipped.
    *
    * @throws the Redis error; then nothing of the batch was written.
    */

@@ -1,7 +1,6 @@
 /**
- * `POST /purge-payments` in Redis: deletes this product's payment state (queue, intake ids, dead
- * letters, processing lists, bookings) under its own prefix only — never FLUSHDB
- * (docs/CONTRACT.md §1).
+ * `POST /purge-payments` in Redis (docs/CONTRACT.md §1; docs/DESIGN.md "Ingress"): deletes this
+ * product's payment state under its own prefix only, never FLUSHDB.
  *
  * @module
  */
@@ -13,19 +12,14 @@ export class Purge {
   readonly #redis: Redis;
   readonly #keys: Keys;
 
-  /**
-   * @param redis the shared command connection.
-   * @param keys the product's key names.
-   */
   constructor(redis: Redis, keys: Keys) {
     this.#redis = redis;
     this.#keys = keys;
   }
 
   /**
-   * Deletes the payment state (`UNLINK`, the patterns found by `SCAN`).
+   * Deletes the payment state (`UNLINK` of the keys `SCAN` finds) and returns how many keys went.
    *
-   * @returns how many keys were deleted.
    * @throws the Redis error; the purge may then be partial and can be repeated.
    */
   async payments(): Promise<number> {

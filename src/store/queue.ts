@@ -1,8 +1,8 @@
 /**
- * The payments queue in Redis with the reliable-queue pattern (docs/DESIGN.md "Fetch stage"):
- * intake pushes on the left, an instance moves entries from the right into its own processing
- * list, and an entry leaves that list only when booked (ledger.ts), handed back, or released as an
- * orphan. Another instance's list: recovery.ts.
+ * The payments queue in Redis with the reliable-queue pattern (docs/DESIGN.md "Ingress", "Fetch
+ * stage"): intake pushes on the left, an instance moves entries from the right into its own
+ * processing list, and an entry leaves that list only when booked (ledger.ts), handed back, or
+ * released as an orphan. Another instance's list: recovery.ts.
  *
  * @module
  */
@@ -10,8 +10,7 @@ import type { AttemptState, Payment, QueuedPayment } from "../domain/payment.ts"
 import { decodeEntry, encodeEntry, REMARK_LUA } from "./entry_codec.ts";
 import type { Keys } from "./keys.ts";
 import { warn } from "../log.ts";
-import type { Redis } from "./redis/client.ts";
-import { Script } from "./redis/script.ts";
+import { type Redis, Script } from "./redis/client.ts";
 
 // KEYS: accepted hash, queue. ARGV: correlationId, cents, entry.
 // 1 = accepted, 0 = replay of the same payment, -1 = same id with another amount.
@@ -67,31 +66,22 @@ return moved`);
 /** Result of {@link PaymentQueue.enqueue}. */
 export type IntakeResult = "accepted" | "replayed" | "conflict";
 
-/** The queue as seen by one instance. */
+/** The queue as seen by one instance (`instanceId` names its processing list). */
 export class PaymentQueue {
   readonly #redis: Redis;
   readonly #keys: Keys;
-  readonly #processing: string;
+  /** This instance's processing list key. */
+  readonly processingKey: string;
 
-  /**
-   * @param redis the shared command connection.
-   * @param keys the product's key names.
-   * @param instanceId names this instance's processing list.
-   */
   constructor(redis: Redis, keys: Keys, instanceId: string) {
     this.#redis = redis;
     this.#keys = keys;
-    this.#processing = keys.processing(instanceId);
-  }
-
-  /** This instance's processing list key. */
-  get processingKey(): string {
-    return this.#processing;
+    this.processingKey = keys.processing(instanceId);
   }
 
   /**
-   * Accepts a payment once: pushes it unless its correlationId was accepted before.
-   * Resolves only after Redis acknowledged (docs/CONTRACT.md §1; docs/DESIGN.md "Ingress").
+   * Accepts a payment once; resolves only after Redis acknowledged
+   * (docs/decisions/0001-durable-acknowledgement.md).
    *
    * @returns `accepted`, `replayed` (same id and amount already accepted: nothing pushed) or
    *   `conflict` (same id, other amount: nothing pushed).
@@ -108,66 +98,50 @@ export class PaymentQueue {
 
   /** Moves up to `max` entries into the processing list without blocking, oldest first. */
   async take(max: number): Promise<QueuedPayment[]> {
-    const reply = await TAKE.run(this.#redis, [this.#keys.queue, this.#processing], [max]);
+    const reply = await TAKE.run(this.#redis, [this.#keys.queue, this.processingKey], [max]);
     return this.#decodeAll(reply as string[]);
   }
 
-  /**
-   * Waits up to `timeoutSeconds` for one entry (BLMOVE). Only on a dedicated connection: it
-   * blocks that connection (docs/DESIGN.md "Fetch stage").
-   */
+  /** Waits up to `timeoutSeconds` for one entry (BLMOVE), on a dedicated `blocking` connection. */
   async waitTake(blocking: Redis, timeoutSeconds: number): Promise<QueuedPayment | undefined> {
-    const reply = await blocking.send([
-      "BLMOVE",
-      this.#keys.queue,
-      this.#processing,
-      "RIGHT",
-      "LEFT",
-      timeoutSeconds,
-    ]);
+    const lists = [this.#keys.queue, this.processingKey];
+    const reply = await blocking.send(["BLMOVE", ...lists, "RIGHT", "LEFT", timeoutSeconds]);
     return typeof reply === "string" ? this.#decodeAll([reply])[0] : undefined;
   }
 
   /**
-   * Returns a payment from the processing list to the head of the queue, recording what is known
-   * of its attempts so the next taker never sends an ambiguous attempt elsewhere (docs/CONTRACT.md §6.2).
-   *
-   * @returns false when the entry was no longer in the processing list (nothing pushed).
+   * Returns a payment from the processing list to the head of the queue with what is known of its
+   * attempts (docs/CONTRACT.md §6.2); false when it was no longer in the list (nothing pushed).
    */
   async handBack(payment: QueuedPayment, attempt: AttemptState): Promise<boolean> {
     const reply = await HAND_BACK.run(
       this.#redis,
-      [this.#processing, this.#keys.queue],
+      [this.processingKey, this.#keys.queue],
       [payment.raw, encodeEntry(payment, attempt)],
     );
     return reply === 1;
   }
 
   /**
-   * Releases the orphans of this instance's processing list: every entry not in `held` (what its
-   * pipeline has in memory, pipeline/holdings.ts) goes back to the queue marked as recovered at
-   * `nowMs`, exactly as a dead instance's entries do (recovery.ts) — its attempts are unknown (a
-   * failed hand-back lost them), so the next taker looks it up on both processors first
-   * (settle.ts).
-   *
-   * Call it only while nothing is being taken into the list (the fetch stage, between takes): an
-   * entry a take is moving right now is not held yet and would be released under the taker.
+   * Releases the orphans of this instance's processing list: every entry not in `held`
+   * (pipeline/holdings.ts) goes back to the queue marked recovered at `nowMs`, as a dead
+   * instance's do (docs/DESIGN.md "Fetch stage"). Only while nothing is being taken into the list:
+   * an entry a take is moving is not held yet.
    *
    * @returns the number of entries moved.
    * @throws the Redis error; entries already moved stay moved (each move is atomic).
    */
   async releaseOrphans(held: ReadonlySet<string>, nowMs = Date.now()): Promise<number> {
-    const listed = await this.#redis.send(["LRANGE", this.#processing, 0, -1]) as string[];
+    const listed = await this.#redis.send(["LRANGE", this.processingKey, 0, -1]) as string[];
     const orphans = listed.filter((raw) => !held.has(raw));
     if (orphans.length === 0) return 0;
-    const keys = [this.#processing, this.#keys.queue];
+    const keys = [this.processingKey, this.#keys.queue];
     return await RELEASE.run(this.#redis, keys, [nowMs, ...orphans]) as number;
   }
 
   /**
-   * Decodes taken entries. One this product never wrote (a bug, or a hand-made LPUSH) is moved
-   * from the processing list to the dead-letter list, so it can neither block the batch nor
-   * come back forever through crash recovery.
+   * Decodes taken entries; one this product never wrote goes to the dead letters instead of
+   * blocking the batch (docs/DESIGN.md "Fetch stage").
    */
   #decodeAll(raws: string[]): QueuedPayment[] {
     const payments: QueuedPayment[] = [];
@@ -176,7 +150,7 @@ export class PaymentQueue {
         payments.push(decodeEntry(raw));
       } catch (error) {
         warn("queue", `${error}: moved to ${this.#keys.deadLetters}`);
-        DEAD_LETTER.run(this.#redis, [this.#processing, this.#keys.deadLetters], [raw]).catch(
+        DEAD_LETTER.run(this.#redis, [this.processingKey, this.#keys.deadLetters], [raw]).catch(
           (failure) => warn("queue", `dead-letter move failed: ${failure}`),
         );
       }
@@ -191,6 +165,6 @@ export class PaymentQueue {
 
   /** Payments held by this instance (taken, not yet booked or handed back). */
   async processingLength(): Promise<number> {
-    return await this.#redis.send(["LLEN", this.#processing]) as number;
+    return await this.#redis.send(["LLEN", this.processingKey]) as number;
   }
 }

@@ -1,18 +1,14 @@
 /**
  * The payments summary (`GET /payments-summary`, docs/CONTRACT.md §1, §6.1): how many payments
  * each processor stored and their total, in integer cents, over a requestedAt range, computed from
- * the bookings (ledger.ts).
- *
- * One `ZCOUNT` per (processor, amount) — O(amounts × log n), atomic across both processors in one
- * script — instead of a scan over every booking. The script builds the sorted sets' names from
- * `keys.settledPrefix`, so it runs on a standalone Redis only (not a cluster).
+ * the bookings (ledger.ts) by one script of `ZCOUNT`s (docs/DESIGN.md "Ingress"). The script builds
+ * the sorted sets' names from `keys.settledPrefix`, so it needs a standalone Redis (no cluster).
  *
  * @module
  */
 import { PROCESSOR_NAMES, type ProcessorName } from "../domain/processor.ts";
 import type { Keys } from "./keys.ts";
-import type { Redis } from "./redis/client.ts";
-import { Script } from "./redis/script.ts";
+import { type Redis, Script } from "./redis/client.ts";
 
 // KEYS: amounts default, amounts fallback. ARGV: min, max, settled prefix default, fallback.
 const SUMMARY = new Script(`
@@ -42,20 +38,14 @@ export class SummaryReader {
   readonly #redis: Redis;
   readonly #keys: Keys;
 
-  /**
-   * @param redis the shared command connection.
-   * @param keys the product's key names.
-   */
   constructor(redis: Redis, keys: Keys) {
     this.#redis = redis;
     this.#keys = keys;
   }
 
   /**
-   * Totals of bookings whose requestedAt (epoch ms) lies in `[fromMs, toMs]`, inclusive at both
-   * ends; without a range, every booking (docs/CONTRACT.md §1).
-   *
-   * @throws the Redis error.
+   * Totals of bookings whose requestedAt (epoch ms) lies in `[fromMs, toMs]`, inclusive; without a
+   * range, every booking (docs/CONTRACT.md §1). Throws the Redis error.
    */
   async read(range?: { fromMs: number; toMs: number }): Promise<Summary> {
     const [dc, dt, fc, ft] = await SUMMARY.run(

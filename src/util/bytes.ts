@@ -1,6 +1,6 @@
 /**
- * Byte helpers shared by the HTTP body reader, the Redis connection, the stack's probe and the
- * load generator's client.
+ * Byte helpers shared by the HTTP body reader, the Redis connection, the processors' HTTP pool,
+ * the stack's probe and the load generator's client.
  *
  * @module
  */
@@ -18,4 +18,9 @@ export function concatBytes(chunks: readonly Uint8Array[], size?: number): Uint8
     offset += chunk.length;
   }
   return out;
+}
+
+/** Writes all of `bytes` to `conn`, in as many writes as that takes. */
+export async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  for (let off = 0; off < bytes.length;) off += await conn.write(bytes.subarray(off));
 }

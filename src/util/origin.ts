@@ -1,14 +1,13 @@
 /**
  * HTTP origins: the one form the processors' URLs take (docs/CONTRACT.md §2: plain HTTP/1.1 on a
- * host and port). Shared by the configuration check (config.ts) and the HTTP pool
+ * host and port), shared by the configuration check (config.ts) and the HTTP pool
  * (processors/http_pool.ts).
  *
  * @module
  */
 
 /**
- * Parses `origin` as a plain `http://host[:port]` origin (a trailing `/` is allowed): the only
- * form the HTTP pool connects to, and what config.ts accepts for the processors' URLs.
+ * Parses `origin` as a plain `http://host[:port]` origin (a trailing `/` is allowed).
  *
  * @throws {TypeError} for another scheme, a path, query, fragment or user info, or no URL at all.
  */

@@ -10,19 +10,17 @@ import { sleep } from "./sleep.ts";
 interface EveryOptions {
   /** Pause between the end of one round and the start of the next, ms. */
   intervalMs: number;
-  /** Stops the loop: no round starts after it aborts, and a pause ends at once. */
   signal: AbortSignal;
-  /** One round; gets `signal` to pass to what it awaits. Its rejection goes to `onError`. */
+  /** One round, given `signal`; its rejection goes to `onError`, which must not throw. */
   round: (signal: AbortSignal) => Promise<void>;
-  /** Told of a round's failure (e.g. to log it); must not throw. */
   onError: (error: unknown) => void;
   /** Runs the first round at once instead of after one pause; false by default. */
   firstRunImmediately?: boolean;
 }
 
 /**
- * Runs `round` every `intervalMs` until `signal` aborts; resolves once the round in progress, if
- * any, has ended. Rejects only if `onError` throws.
+ * Runs `round` every `intervalMs` until `signal` aborts (no round starts after it, a pause ends at
+ * once); resolves once the round in progress, if any, has ended. Rejects only if `onError` throws.
  */
 export async function runEvery(options: EveryOptions): Promise<void> {
   const { signal } = options;

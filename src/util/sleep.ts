@@ -8,9 +8,8 @@ import { setTimeout as delay } from "node:timers/promises";
 
 /**
  * Waits `ms` milliseconds, or less: it resolves as soon as `signal` aborts (at once when it
- * already has), and the timer is then cleared. It never rejects on abort, so a caller just
- * checks `signal.aborted` afterwards; Node's `setTimeout` of `node:timers/promises` rejects
- * instead, which every call site used to swallow by hand.
+ * already has), and the timer is then cleared. Unlike `node:timers/promises` it never rejects on
+ * abort, so a caller just checks `signal.aborted` afterwards.
  */
 export async function sleep(ms: number, signal: AbortSignal): Promise<void> {
   try {

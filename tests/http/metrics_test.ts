@@ -1,8 +1,9 @@
 /**
- * `GET /metrics` (src/http/metrics.ts): a scrape gathers its snapshot from the instance's parts
- * (fakes here: byte for byte the text of tests/http/metrics/testdata/), a Redis failure only
- * leaves the queue lengths out, and on a real instance with two processor simulators
- * (tools/simulator) the text stays valid and counters only grow while payments go through.
+ * `GET /metrics` (src/http/metrics.ts): responses are counted by route and status, a scrape
+ * gathers its snapshot from the instance's parts (fakes here: byte for byte the text of
+ * tests/http/metrics/testdata/), a Redis failure only leaves the queue lengths out, and on a real
+ * instance with two processor simulators (tools/simulator) the text stays valid and counters only
+ * grow while payments go through.
  *
  * The integration test needs Redis at 127.0.0.1:6379 (or `REDIS_URL`); its keys live under
  * `test:<uuid>:` and every port is random.
@@ -11,7 +12,7 @@
  */
 import assert from "node:assert/strict";
 import type { App } from "../../src/app.ts";
-import { collectMetrics } from "../../src/http/metrics.ts";
+import { collectMetrics, HttpCounters } from "../../src/http/metrics.ts";
 import { startTestApp } from "../support/app.ts";
 import { FULL_TEXT, representativeSources } from "./metrics/fixture.ts";
 import {
@@ -24,6 +25,22 @@ import {
 import { type RunningProcessor, startProcessor } from "../../tools/simulator/server.ts";
 import { deleteKeys, TEST_REDIS_URL, testPrefix } from "../support/redis.ts";
 import { Redis } from "../../src/store/redis/client.ts";
+
+Deno.test("HttpCounters counts per route and status, in first-seen route order", () => {
+  const http = new HttpCounters();
+  assert.deepEqual(http.snapshot(), []);
+  for (const [route, status] of [["/payments", 202], ["unmatched", 404], ["/payments", 202]]) {
+    http.count(route as string, status as number);
+  }
+  http.count("/payments", 400);
+  http.count("__proto__", 404);
+  assert.deepEqual(http.snapshot(), [
+    ["/payments", 202, 2],
+    ["/payments", 400, 1],
+    ["unmatched", 404, 1],
+    ["__proto__", 404, 1],
+  ]);
+});
 
 Deno.test("collectMetrics gathers every source into the expected text", async () => {
   assert.equal(await collectMetrics(representativeSources()), await Deno.readTextFile(FULL_TEXT));

@@ -5,12 +5,11 @@
  *
  * @module
  */
-import type { ProcessorName } from "../../domain/processor.ts";
+import type { ProcessorHealth, ProcessorName } from "../../domain/processor.ts";
 import type { PipelineCounters } from "../../pipeline/pipeline.ts";
 import type { ProcessorCounters } from "../../processors/health_gate.ts";
-import type { Verdict } from "../../processors/policy.ts";
+import { type ProcessorView, type Verdict, VERDICTS } from "../../processors/policy.ts";
 import type { HistogramSnapshot } from "./histogram.ts";
-import type { HttpCount } from "./http_counters.ts";
 import {
   type Family,
   formatFamilies,
@@ -19,44 +18,30 @@ import {
   type Sample,
 } from "./exposition.ts";
 
-/** What one processor looks like to /metrics. */
-export interface ProcessorMetrics {
+/** What one processor looks like to /metrics: the gate's state of it, and its call latency. */
+export interface ProcessorMetrics
+  extends Pick<ProcessorView, "inFlight" | "consecutiveFailures" | "latencyMs"> {
   verdict: Verdict;
-  inFlight: number;
-  consecutiveFailures: number;
-  /** Smoothed latency of answered calls, ms; undefined before the first. */
-  latencyMs?: number;
-  /** The latest fresh health report, if any (docs/CONTRACT.md §2 service-health). */
-  reported?: { failing: boolean; minResponseTime: number };
+  reported?: Pick<ProcessorHealth, "failing" | "minResponseTime">;
   counters: ProcessorCounters;
   latency: HistogramSnapshot;
 }
 
-/** Everything `GET /metrics` shows, gathered once per scrape. */
+/** One counted series of HTTP responses: `[route, status code, responses]`. */
+export type HttpCount = [route: string, status: number, count: number];
+
+/** Everything `GET /metrics` shows, gathered once per scrape; lengths undefined without Redis. */
 export interface MetricsSnapshot {
   instanceId: string;
-  /** False once shutdown began. */
   accepting: boolean;
-  /** Shared queue length (backlog); undefined when Redis could not be read. */
   queue?: number;
-  /** This instance's processing-list length; undefined when Redis could not be read. */
   processing?: number;
-  /** Items buffered per pipeline channel (pipeline.ts `buffered`). */
+  /** Payments buffered per pipeline channel (pipeline.ts `buffered`). */
   buffered: Record<string, number>;
   pipeline: PipelineCounters;
   processors: Record<ProcessorName, ProcessorMetrics>;
   http: HttpCount[];
 }
-
-/** Every verdict of policy.ts; a `Record` so that a new verdict fails type-checking here. */
-const VERDICTS: Record<Verdict, true> = {
-  ok: true,
-  failing: true,
-  tripped: true,
-  slow: true,
-  suspect: true,
-  probing: true,
-};
 
 /** Outcomes of a call, as counted by the gate (outcome.ts); probes are counted apart. */
 const OUTCOMES = ["confirmed", "duplicate", "rejected", "ambiguous"] as const;
@@ -197,7 +182,7 @@ const CATALOGUE: readonly Series[] = [
       "1 for the gate's current verdict on the processor (ok, failing, tripped, slow, suspect, probing), 0 for the others.",
     samples: (s) =>
       eachProcessor(s, (processor, p) =>
-        Object.keys(VERDICTS).map((verdict) => ({
+        VERDICTS.map((verdict) => ({
           labels: { processor, verdict },
           value: p.verdict === verdict ? 1 : 0,
         }))),

@@ -41,9 +41,9 @@ function escapeHelp(help: string): string {
   return help.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
 }
 
-/** Label value escaping: backslash, newline and double quote. */
+/** Label value escaping: as HELP text, and the double quote. */
 function escapeLabelValue(raw: string | number): string {
-  return String(raw).replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
+  return escapeHelp(String(raw)).replace(/"/g, '\\"');
 }
 
 /** `name{key="value",...} value`; no braces when there are no labels. */

@@ -6,19 +6,7 @@
  */
 
 /** Upper bounds of the payment-call latency buckets, in seconds (Prometheus' usual defaults). */
-export const LATENCY_BUCKETS_SECONDS: readonly number[] = [
-  0.005,
-  0.01,
-  0.025,
-  0.05,
-  0.1,
-  0.25,
-  0.5,
-  1,
-  2.5,
-  5,
-  10,
-];
+export const LATENCY_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** A histogram's state: cumulative counts per upper bound (the last is `+Inf`), sum and count. */
 export interface HistogramSnapshot {

@@ -1,25 +1,18 @@
 /**
- * The Redis client the store uses: one connection (connection.ts) kept up by a supervisor that,
- * once the first connection is up, reconnects by itself every 50–500 ms and rejects commands while
- * disconnected. `Deno.connect` for the socket; docs/REDIS_CLIENT.md records why not ioredis:
- * importing it takes a bare `Deno.serve` process from 33 to 59 MB RSS (the Node compatibility
- * layer for `node:net`/`node:stream` plus the client), against the performance work's target of
- * 60 MB per instance, and its socket layer cost more CPU per command than this one.
- *
- * No library-level replay (docs/DESIGN.md "Conventions"): a command issued while the connection is
- * down fails at once, commands in flight when it drops fail with it, and nothing is ever resent;
- * retries are decided by our code. Lua scripts: script.ts. URLs: url.ts.
+ * The Redis client the store uses (docs/decisions/0002-own-redis-connection.md): one connection
+ * (connection.ts) kept up by a supervisor that, once the first connection is up, reconnects by
+ * itself every 50–500 ms, and the Lua scripts run on it. No library-level replay (docs/DESIGN.md
+ * "Conventions"): a command issued while disconnected fails at once, and nothing is ever resent.
+ * URLs: url.ts.
  *
  * @module
  */
 import { Connection, RedisConnectionError, type Reply } from "./connection.ts";
 import { parseRedisUrl, type RedisEndpoint } from "./url.ts";
 
-/** Options of {@link Redis.connect}. */
+/** Options of {@link Redis.connect}: the `CLIENT SETNAME`, and who is told of connection errors. */
 interface ConnectOptions {
-  /** Shown in `CLIENT LIST` (`CLIENT SETNAME`). */
   name: string;
-  /** Called on connection errors (they never throw); rate-limit in the callback if needed. */
   onError?: (error: Error) => void;
 }
 
@@ -48,11 +41,11 @@ export class Redis {
   }
 
   /**
-   * Opens a connection and runs its set-up commands (AUTH, SELECT, CLIENT SETNAME).
+   * Opens a connection to `url` (url.ts) and runs its set-up commands (AUTH, SELECT, CLIENT
+   * SETNAME).
    *
-   * @param url `redis://[[user]:password@]host[:port][/db]` or `unix:///path/to.sock[?db=N]`.
-   * @throws {TypeError} on a bad URL (url.ts); the connection or set-up error if the first
-   *   connection fails (nothing is left running then).
+   * @throws {TypeError} on a bad URL; the connection or set-up error if the first connection fails
+   *   (nothing is left running then).
    */
   static async connect(url: string, options: ConnectOptions): Promise<Redis> {
     const redis = new Redis(url, options);
@@ -184,5 +177,42 @@ export class Redis {
         if (this.#connection === undefined) this.#scheduleReconnect();
       }
     }, delay);
+  }
+}
+
+/** Lowercase hex SHA-1 of `text`, as Redis names scripts. */
+async function sha1Hex(text: string): Promise<string> {
+  const bytes = new TextEncoder().encode(text);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-1", bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * One Lua script, atomic on the server (what the store relies on); KEYS and ARGV as usual. Run by
+ * `EVALSHA`, falling back to `EVAL` once when Redis answers NOSCRIPT (after a restart or
+ * `SCRIPT FLUSH`).
+ */
+export class Script {
+  readonly #source: string;
+  readonly #sha: Promise<string>;
+
+  constructor(source: string) {
+    this.#source = source;
+    this.#sha = sha1Hex(source);
+  }
+
+  /**
+   * Runs the script with `keys` and `args` on `redis`.
+   *
+   * @throws the Redis error (a script error included), or the connection error.
+   */
+  async run(redis: Redis, keys: string[], args: (string | number)[]): Promise<Reply> {
+    const sha = await this.#sha;
+    try {
+      return await redis.send(["EVALSHA", sha, keys.length, ...keys, ...args]);
+    } catch (error) {
+      if (!String((error as Error)?.message).startsWith("NOSCRIPT")) throw error;
+      return await redis.send(["EVAL", this.#source, keys.length, ...keys, ...args]);
+    }
   }
 }

@@ -1,29 +1,22 @@
 /**
- * One socket to Redis speaking RESP2: each command goes out as an array of bulk strings, and
- * every command issued in the same tick goes out in one write (pipelining). Replies are parsed by
- * `npm:redis-parser` (the RESP parser node-redis and ioredis were built on) and, since Redis
- * answers in order, matched to their commands through a FIFO of pending replies.
- *
- * A connection is used once: when it drops (the server closed it, a read or write failed, the
- * stream is not RESP, or its owner dropped it), everything in flight fails with
- * {@link RedisConnectionError} and nothing is ever resent (docs/DESIGN.md "Conventions"); its owner
- * (client.ts) opens the next one.
+ * One socket to Redis speaking RESP2: every command issued in the same tick goes out in one write,
+ * and replies, parsed by `npm:redis-parser`, are matched to their commands through a FIFO (Redis
+ * answers in order). Used once: when it drops (closed, a failed read or write, not RESP, or
+ * dropped by its owner, client.ts), everything in flight fails with {@link RedisConnectionError}
+ * and nothing is resent (docs/DESIGN.md "Conventions").
  *
  * @module
  */
 import { Buffer } from "node:buffer";
 import Parser from "redis-parser";
-import { concatBytes } from "../../util/bytes.ts";
+import { concatBytes, writeAll } from "../../util/bytes.ts";
 
 /** A value Redis returns to a command, as the store reads it (RESP2). */
 export type Reply = string | number | null | Reply[];
 
 /** Raised for commands issued while the connection is down, and for those it dropped. */
 export class RedisConnectionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "RedisConnectionError";
-  }
+  override name = "RedisConnectionError";
 }
 
 /** Bytes asked of the socket per read. */
@@ -140,7 +133,7 @@ export class Connection {
         const chunks = this.#outbox;
         this.#outbox = [];
         const bytes = chunks.length === 1 ? chunks[0] : concatBytes(chunks);
-        for (let off = 0; off < bytes.length;) off += await this.#conn.write(bytes.subarray(off));
+        await writeAll(this.#conn, bytes);
       }
     } catch (error) {
       this.drop(error as Error);

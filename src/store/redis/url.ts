@@ -1,6 +1,6 @@
 /**
- * Redis URLs: `redis://[[user]:password@]host[:port][/db]` or `unix:///path/to.sock[?db=N]`.
- * Shared by the client (client.ts), the configuration check (config.ts) and the local stack.
+ * Redis URLs, shared by the client (client.ts), the configuration check (config.ts) and the local
+ * stack.
  *
  * @module
  */

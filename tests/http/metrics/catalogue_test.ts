@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { formatMetrics, type MetricsSnapshot } from "../../../src/http/metrics/catalogue.ts";
 import { Histogram, LATENCY_BUCKETS_SECONDS } from "../../../src/http/metrics/histogram.ts";
-import { HttpCounters } from "../../../src/http/metrics/http_counters.ts";
+import { HttpCounters } from "../../../src/http/metrics.ts";
 import {
   FULL_TEXT,
   processorMetrics,

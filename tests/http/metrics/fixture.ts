@@ -13,7 +13,7 @@ import type { ProcessorName } from "../../../src/domain/processor.ts";
 import type { collectMetrics } from "../../../src/http/metrics.ts";
 import type { MetricsSnapshot, ProcessorMetrics } from "../../../src/http/metrics/catalogue.ts";
 import { Histogram, LATENCY_BUCKETS_SECONDS } from "../../../src/http/metrics/histogram.ts";
-import { HttpCounters } from "../../../src/http/metrics/http_counters.ts";
+import { HttpCounters } from "../../../src/http/metrics.ts";
 import type { ProcessorView } from "../../../src/processors/policy.ts";
 
 /** The expected exposition of {@link representativeSnapshot}. */
@@ -126,9 +126,15 @@ export function representativeSources(redisFails = false): MetricsSources {
   };
   return {
     instanceId: 'odd "id"\\\nline',
-    accepting: () => true,
     queue: { length: () => read(3), processingLength: () => read(1) },
-    pipeline: { buffered: { fetched: 2, settled: 0 }, counters: { booked: 10, skipped: 1 } },
+    supervisor: {
+      accepting: true,
+      pipeline: {
+        running: true,
+        buffered: { fetched: 2, settled: 0 },
+        counters: { booked: 10, skipped: 1 },
+      },
+    },
     gate: { state: () => ({ default: state("default"), fallback: state("fallback") }) },
     latency: latencies(),
     http: httpCounters(),

@@ -4,9 +4,8 @@
  * stream that is not RESP. On the shared server under a fresh prefix, or a fake server.
  */
 import assert from "node:assert/strict";
-import { Redis } from "../../../src/store/redis/client.ts";
+import { Redis, Script } from "../../../src/store/redis/client.ts";
 import { RedisConnectionError, type Reply } from "../../../src/store/redis/connection.ts";
-import { Script } from "../../../src/store/redis/script.ts";
 import { withRedis } from "../../support/redis.ts";
 import { startFakeRedis } from "./fake_server.ts";
 import { rejectsWithMessage, waitReconnected, within } from "./helpers.ts";

@@ -1,10 +1,24 @@
 /**
- * Start-up before the pipeline (src/lifecycle/startup.ts): what an earlier run with this id left
- * in its processing list goes back to the queue, and the heartbeat is set. Needs Redis.
+ * src/lifecycle/background.ts: start-up before the pipeline (what an earlier run with this id left
+ * in its processing list goes back to the queue, and the heartbeat is set; needs Redis), and a
+ * background loop's stop switch.
  */
 import assert from "node:assert/strict";
-import { comeAlive } from "../../src/lifecycle/startup.ts";
+import { BackgroundTask, comeAlive } from "../../src/lifecycle/background.ts";
 import { withRedis } from "../support/redis.ts";
+
+Deno.test("a background task runs at once, and abort stops it; done settles after", async () => {
+  let seen: AbortSignal | undefined;
+  const task = new BackgroundTask((signal) => {
+    seen = signal;
+    return new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve()));
+  });
+  assert.equal(seen?.aborted, false);
+  task.abort();
+  task.abort(); // idempotent
+  assert.equal(seen?.aborted, true);
+  await task.done;
+});
 
 const ENTRY = "00000000-0000-4000-8000-000000000001:2005";
 
