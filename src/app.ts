@@ -14,7 +14,7 @@ import { serve } from "./http/listen.ts";
 import { collectMetrics, Histogram, HttpCounters } from "./http/metrics.ts";
 import { LATENCY_BUCKETS_SECONDS } from "./http/metrics.ts";
 import { createHandler } from "./http/routes.ts";
-import { comeAlive, startBackgroundLoops } from "./lifecycle/background.ts";
+import { comeAlive, startBackgroundLoops } from "./lifecycle/startup.ts";
 import { shutDown } from "./lifecycle/shutdown.ts";
 import { PipelineSupervisor } from "./lifecycle/supervisor.ts";
 import { Pipeline } from "./pipeline/pipeline.ts";

@@ -3,7 +3,7 @@
  * rule and why the grace; docs/GUARANTEES.md): every `intervalMs` it gives back to the queue
  * (store/recovery.ts) the processing lists of owners whose heartbeat is missing in two
  * observations at least `graceMs` apart, with every Redis call in between successful. Never its
- * own list: that is taken back once at start-up (lifecycle/background.ts `comeAlive`).
+ * own list: that is taken back once at start-up (lifecycle/startup.ts `comeAlive`).
  *
  * @module
  */

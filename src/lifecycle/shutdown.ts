@@ -11,7 +11,7 @@ import type { Pipeline } from "../pipeline/pipeline.ts";
 import type { ProcessorClient } from "../processors/client.ts";
 import type { Heartbeat } from "../store/heartbeat.ts";
 import { sleep } from "../util/sleep.ts";
-import type { BackgroundTask } from "./background.ts";
+import type { BackgroundTask } from "./startup.ts";
 import type { PipelineSupervisor } from "./supervisor.ts";
 
 /** Share of the shutdown deadline that open requests get before the pipeline stops. */

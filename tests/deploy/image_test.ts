@@ -3,7 +3,8 @@
  * Dockerfile's COPY and `deno` RUN steps are replayed in a scratch folder with a fresh Deno cache,
  * then the instance is started from that cache alone.
  *
- * - Only `deno.json`, `deno.lock` and `src/` are copied: no tool, no test (README "Layout").
+ * - Only `deno.json`, `deno.lock` and `src/` are copied: no tool, no test
+ *   (docs/DESIGN.md "Where things live").
  * - `deno install --entrypoint src/main.ts` caches the product's npm packages and their own
  *   dependencies only, never the dev-only ones of the workspace members tools/ and tests/.
  * - The copied tree runs with `--cached-only` and without warnings about absent members.

@@ -1,10 +1,10 @@
 /**
- * src/lifecycle/background.ts: start-up before the pipeline (what an earlier run with this id left
+ * src/lifecycle/startup.ts: start-up before the pipeline (what an earlier run with this id left
  * in its processing list goes back to the queue, and the heartbeat is set; needs Redis), and a
  * background loop's stop switch.
  */
 import assert from "node:assert/strict";
-import { BackgroundTask, comeAlive } from "../../src/lifecycle/background.ts";
+import { BackgroundTask, comeAlive } from "../../src/lifecycle/startup.ts";
 import { withRedis } from "../support/redis.ts";
 
 Deno.test("a background task runs at once, and abort stops it; done settles after", async () => {
