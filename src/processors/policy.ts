@@ -2,8 +2,8 @@
  * The routing policy: a pure function from what is known of both processors to a decision for
  * the next payment — the default when usable (cheaper, docs/CONTRACT.md §6.6), else the fallback,
  * else one probe to a failing or tripped processor whose reported delay fits the budget, else hold
- * (no hot loop, §6.4). The rules: docs/DESIGN.md "Health gate" and the README's "Routing policy"
- * table (one test per row, tests/processors/policy_test.ts); the budget and the suspicion margin:
+ * (no hot loop, §6.4). The rules and the decision table: docs/DESIGN.md "Health gate" (one test
+ * per row, tests/processors/policy_test.ts); the budget and the suspicion margin:
  * docs/decisions/0005-routing-budget.md.
  *
  * @module

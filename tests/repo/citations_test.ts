@@ -1,5 +1,5 @@
 /**
- * Citations point inside the repository and resolve (common rules in README.md): in src/,
+ * Citations point inside the repository and resolve (docs/DESIGN.md "Conventions"): in src/,
  * tools/, tests/, docs/, README.md and the deployment files,
  * - every cited Markdown file exists (a path under docs/ is read from the repository root, a
  *   `./` or `../` path from the citing file's folder; a bare file name is read beside the citing

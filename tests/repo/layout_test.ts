@@ -1,5 +1,5 @@
 /**
- * The repository's layout holds (common rules in README.md and docs/DESIGN.md "Where things
+ * The repository's layout holds (docs/DESIGN.md "Where things
  * live"): `src/` is only the product — bounded in size, importing nothing outside `src/`, and the
  * only code the Dockerfile copies — and the product's npm dependencies live in the root deno.json
  * while dev-only ones (tools, tests) live in tools/deno.json and tests/deno.json.

@@ -30,7 +30,7 @@ interface IntakeHandler {
 /**
  * Connects to Redis and builds the handler.
  *
- * @param redisUrl `redis://…` or `unix:///path` (redis_url.ts).
+ * @param redisUrl `redis://…` or `unix:///path` (src/store/redis/url.ts).
  * @param prefix key prefix of the queue and the accepted-ids hash.
  * @param instanceId shown by `GET /healthcheck`.
  * @throws when Redis cannot be reached.
