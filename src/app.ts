@@ -11,8 +11,12 @@ import { info, warn } from "./log.ts";
 import { perProcessor } from "./domain/processor.ts";
 import { healthReport } from "./http/health.ts";
 import { serve } from "./http/listen.ts";
-import { collectMetrics, Histogram, HttpCounters } from "./http/metrics.ts";
-import { LATENCY_BUCKETS_SECONDS } from "./http/metrics.ts";
+import {
+  collectMetrics,
+  Histogram,
+  HttpCounters,
+  LATENCY_BUCKETS_SECONDS,
+} from "./http/metrics.ts";
 import { createHandler } from "./http/routes.ts";
 import { comeAlive, startBackgroundLoops } from "./lifecycle/startup.ts";
 import { shutDown } from "./lifecycle/shutdown.ts";

@@ -7,10 +7,16 @@
  * @module
  */
 import { HEALTH_READ_EVERY_MS, runHealthPoller } from "../background/health_poller.ts";
-import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TTL_MS } from "../background/heartbeat_loop.ts";
-import { runHeartbeatLoop } from "../background/heartbeat_loop.ts";
-import { RECOVERY_GRACE_MS, RECOVERY_INTERVAL_MS } from "../background/recovery_loop.ts";
-import { runRecoveryLoop } from "../background/recovery_loop.ts";
+import {
+  HEARTBEAT_INTERVAL_MS,
+  HEARTBEAT_TTL_MS,
+  runHeartbeatLoop,
+} from "../background/heartbeat_loop.ts";
+import {
+  RECOVERY_GRACE_MS,
+  RECOVERY_INTERVAL_MS,
+  runRecoveryLoop,
+} from "../background/recovery_loop.ts";
 import type { Config } from "../config.ts";
 import type { ProcessorName } from "../domain/processor.ts";
 import { info } from "../log.ts";
