@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { HttpPool, MAX_BODY_BYTES, NotSentError } from "../../src/processors/http_pool.ts";
+import { MAX_BODY_BYTES } from "../../src/processors/http_connection.ts";
+import { HttpPool, NotSentError } from "../../src/processors/http_pool.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -65,13 +65,12 @@ export function runPaymentsLoad(options: PaymentsLoadOptions): {
   const path = `${base.pathname.replace(/\/+$/, "")}/payments`;
   const head = '{"correlationId":"';
   const tail = `","amount":${JSON.stringify(options.amount)}}`;
-  const headers = "content-type: application/json\r\n";
   const endAt = options.startedAt + options.durationMs;
   const { metrics, signal, timeoutMs, thinkTimeMs, onAccepted } = options;
 
   const post = async (conn: H1Connection): Promise<void> => {
     const id = crypto.randomUUID();
-    const res = await conn.request("POST", path, headers, head + id + tail, timeoutMs);
+    const res = await conn.request("POST", path, head + id + tail, timeoutMs);
     metrics.recordPost(res.status, res.ms, res.timedOut);
     if (onAccepted && SUCCESS_STATUSES.has(res.status)) onAccepted(id);
   };
@@ -81,7 +80,7 @@ export function runPaymentsLoad(options: PaymentsLoadOptions): {
     if (wait > 0 && !(await sleep(wait, signal))) return;
     if (performance.now() >= endAt) return; // the last VU starts exactly at the end (k6)
     state.activeVus++;
-    const conn = H1Connection.fromUrl(options.backendUrl);
+    const conn = new H1Connection(options.backendUrl);
     try {
       while (!signal.aborted && performance.now() < endAt) {
         await post(conn);
