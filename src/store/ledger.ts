@@ -6,8 +6,8 @@
  * @module
  */
 import type { Settlement } from "../domain/payment.ts";
-import type { Keys } from "./keys.ts";
-import { type Redis, Script } from "./redis/client.ts";
+import { Script } from "./redis/client.ts";
+import { Store } from "./store.ts";
 
 // KEYS[1]: processing list; per settlement i (0-based) at 2+3i: own set, other set, own amounts.
 // ARGV per settlement at 1+4i: correlationId, requestedAt, cents, processing entry.
@@ -35,15 +35,7 @@ export interface BookResult {
 }
 
 /** Writes bookings. */
-export class Ledger {
-  readonly #redis: Redis;
-  readonly #keys: Keys;
-
-  constructor(redis: Redis, keys: Keys) {
-    this.#redis = redis;
-    this.#keys = keys;
-  }
-
+export class Ledger extends Store {
   /**
    * Books settlements and acknowledges them off `processingKey`, atomically for the batch, and
    * idempotently: a settlement booked before is acknowledged and counted as skipped.
@@ -57,13 +49,13 @@ export class Ledger {
     for (const { payment, processor, requestedAt } of settlements) {
       const other = processor === "default" ? "fallback" : "default";
       keys.push(
-        this.#keys.settled(processor, payment.amountCents),
-        this.#keys.settled(other, payment.amountCents),
-        this.#keys.amounts(processor),
+        this.keys.settled(processor, payment.amountCents),
+        this.keys.settled(other, payment.amountCents),
+        this.keys.amounts(processor),
       );
       args.push(payment.correlationId, requestedAt, payment.amountCents, payment.raw);
     }
-    const [booked, skipped] = await BOOK.run(this.#redis, keys, args) as number[];
+    const [booked, skipped] = await BOOK.run(this.redis, keys, args) as number[];
     return { booked, skipped };
   }
 }

@@ -11,6 +11,7 @@ import { decodeEntry, encodeEntry, REMARK_LUA } from "./entry_codec.ts";
 import type { Keys } from "./keys.ts";
 import { warn } from "../log.ts";
 import { type Redis, Script } from "./redis/client.ts";
+import { Store } from "./store.ts";
 
 // KEYS: accepted hash, queue. ARGV: correlationId, cents, entry.
 // 1 = accepted, 0 = replay of the same payment, -1 = same id with another amount.
@@ -67,15 +68,12 @@ return moved`);
 export type IntakeResult = "accepted" | "replayed" | "conflict";
 
 /** The queue as seen by one instance (`instanceId` names its processing list). */
-export class PaymentQueue {
-  readonly #redis: Redis;
-  readonly #keys: Keys;
+export class PaymentQueue extends Store {
   /** This instance's processing list key. */
   readonly processingKey: string;
 
   constructor(redis: Redis, keys: Keys, instanceId: string) {
-    this.#redis = redis;
-    this.#keys = keys;
+    super(redis, keys);
     this.processingKey = keys.processing(instanceId);
   }
 
@@ -89,8 +87,8 @@ export class PaymentQueue {
    */
   async enqueue(payment: Payment): Promise<IntakeResult> {
     const reply = await INTAKE.run(
-      this.#redis,
-      [this.#keys.accepted, this.#keys.queue],
+      this.redis,
+      [this.keys.accepted, this.keys.queue],
       [payment.correlationId, payment.amountCents, encodeEntry(payment)],
     );
     return reply === 1 ? "accepted" : reply === 0 ? "replayed" : "conflict";
@@ -98,13 +96,13 @@ export class PaymentQueue {
 
   /** Moves up to `max` entries into the processing list without blocking, oldest first. */
   async take(max: number): Promise<QueuedPayment[]> {
-    const reply = await TAKE.run(this.#redis, [this.#keys.queue, this.processingKey], [max]);
+    const reply = await TAKE.run(this.redis, [this.keys.queue, this.processingKey], [max]);
     return this.#decodeAll(reply as string[]);
   }
 
   /** Waits up to `timeoutSeconds` for one entry (BLMOVE), on a dedicated `blocking` connection. */
   async waitTake(blocking: Redis, timeoutSeconds: number): Promise<QueuedPayment | undefined> {
-    const lists = [this.#keys.queue, this.processingKey];
+    const lists = [this.keys.queue, this.processingKey];
     const reply = await blocking.send(["BLMOVE", ...lists, "RIGHT", "LEFT", timeoutSeconds]);
     return typeof reply === "string" ? this.#decodeAll([reply])[0] : undefined;
   }
@@ -115,8 +113,8 @@ export class PaymentQueue {
    */
   async handBack(payment: QueuedPayment, attempt: AttemptState): Promise<boolean> {
     const reply = await HAND_BACK.run(
-      this.#redis,
-      [this.processingKey, this.#keys.queue],
+      this.redis,
+      [this.processingKey, this.keys.queue],
       [payment.raw, encodeEntry(payment, attempt)],
     );
     return reply === 1;
@@ -132,11 +130,11 @@ export class PaymentQueue {
    * @throws the Redis error; entries already moved stay moved (each move is atomic).
    */
   async releaseOrphans(held: ReadonlySet<string>, nowMs = Date.now()): Promise<number> {
-    const listed = await this.#redis.send(["LRANGE", this.processingKey, 0, -1]) as string[];
+    const listed = await this.redis.send(["LRANGE", this.processingKey, 0, -1]) as string[];
     const orphans = listed.filter((raw) => !held.has(raw));
     if (orphans.length === 0) return 0;
-    const keys = [this.processingKey, this.#keys.queue];
-    return await RELEASE.run(this.#redis, keys, [nowMs, ...orphans]) as number;
+    const keys = [this.processingKey, this.keys.queue];
+    return await RELEASE.run(this.redis, keys, [nowMs, ...orphans]) as number;
   }
 
   /**
@@ -149,8 +147,8 @@ export class PaymentQueue {
       try {
         payments.push(decodeEntry(raw));
       } catch (error) {
-        warn("queue", `${error}: moved to ${this.#keys.deadLetters}`);
-        DEAD_LETTER.run(this.#redis, [this.processingKey, this.#keys.deadLetters], [raw]).catch(
+        warn("queue", `${error}: moved to ${this.keys.deadLetters}`);
+        DEAD_LETTER.run(this.redis, [this.processingKey, this.keys.deadLetters], [raw]).catch(
           (failure) => warn("queue", `dead-letter move failed: ${failure}`),
         );
       }
@@ -160,11 +158,11 @@ export class PaymentQueue {
 
   /** Backlog: payments accepted and not yet taken by any instance. */
   async length(): Promise<number> {
-    return await this.#redis.send(["LLEN", this.#keys.queue]) as number;
+    return await this.redis.send(["LLEN", this.keys.queue]) as number;
   }
 
   /** Payments held by this instance (taken, not yet booked or handed back). */
   async processingLength(): Promise<number> {
-    return await this.#redis.send(["LLEN", this.processingKey]) as number;
+    return await this.redis.send(["LLEN", this.processingKey]) as number;
   }
 }

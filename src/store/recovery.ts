@@ -7,8 +7,8 @@
  * @module
  */
 import { REMARK_LUA } from "./entry_codec.ts";
-import type { Keys } from "./keys.ts";
-import { type Redis, Script } from "./redis/client.ts";
+import { Script } from "./redis/client.ts";
+import { Store } from "./store.ts";
 
 // KEYS: processing list, its owner's heartbeat key, queue.
 // ARGV: recovery time (epoch ms), "1" to act only while the heartbeat key is absent.
@@ -35,15 +35,7 @@ interface RecoverOptions {
 }
 
 /** The processing lists of every instance, as seen by whoever recovers them. */
-export class Recovery {
-  readonly #redis: Redis;
-  readonly #keys: Keys;
-
-  constructor(redis: Redis, keys: Keys) {
-    this.#redis = redis;
-    this.#keys = keys;
-  }
-
+export class Recovery extends Store {
   /**
    * The instance ids that have a non-empty processing list now (`SCAN`; Redis deletes empty lists).
    *
@@ -51,15 +43,15 @@ export class Recovery {
    */
   async owners(): Promise<string[]> {
     const owners = new Set<string>();
-    for await (const found of this.#redis.scan(this.#keys.processingPattern)) {
-      for (const key of found) owners.add(this.#keys.ownerOf(key));
+    for await (const found of this.redis.scan(this.keys.processingPattern)) {
+      for (const key of found) owners.add(this.keys.ownerOf(key));
     }
     return [...owners];
   }
 
   /** Whether the heartbeat key of `owner` (heartbeat.ts) is present now; throws the Redis error. */
   async isAlive(owner: string): Promise<boolean> {
-    return await this.#redis.send(["EXISTS", this.#keys.heartbeat(owner)]) === 1;
+    return await this.redis.send(["EXISTS", this.keys.heartbeat(owner)]) === 1;
   }
 
   /**
@@ -70,9 +62,9 @@ export class Recovery {
    * @throws the Redis error; then nothing was moved.
    */
   async recover(owner: string, options: RecoverOptions): Promise<number | "alive"> {
-    const keys = this.#keys;
+    const keys = this.keys;
     const reply = await RECOVER.run(
-      this.#redis,
+      this.redis,
       [keys.processing(owner), keys.heartbeat(owner), keys.queue],
       [options.nowMs ?? Date.now(), options.onlyIfDead ? "1" : "0"],
     ) as number;

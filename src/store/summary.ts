@@ -7,8 +7,8 @@
  * @module
  */
 import { PROCESSOR_NAMES, type ProcessorName } from "../domain/processor.ts";
-import type { Keys } from "./keys.ts";
-import { type Redis, Script } from "./redis/client.ts";
+import { Script } from "./redis/client.ts";
+import { Store } from "./store.ts";
 
 // KEYS: amounts default, amounts fallback. ARGV: min, max, settled prefix default, fallback.
 const SUMMARY = new Script(`
@@ -34,27 +34,19 @@ interface ProcessorTotals {
 export type Summary = Record<ProcessorName, ProcessorTotals>;
 
 /** Computes summaries from the bookings. */
-export class SummaryReader {
-  readonly #redis: Redis;
-  readonly #keys: Keys;
-
-  constructor(redis: Redis, keys: Keys) {
-    this.#redis = redis;
-    this.#keys = keys;
-  }
-
+export class SummaryReader extends Store {
   /**
    * Totals of bookings whose requestedAt (epoch ms) lies in `[fromMs, toMs]`, inclusive; without a
    * range, every booking (docs/CONTRACT.md §1). Throws the Redis error.
    */
   async read(range?: { fromMs: number; toMs: number }): Promise<Summary> {
     const [dc, dt, fc, ft] = await SUMMARY.run(
-      this.#redis,
-      PROCESSOR_NAMES.map((name) => this.#keys.amounts(name)),
+      this.redis,
+      PROCESSOR_NAMES.map((name) => this.keys.amounts(name)),
       [
         range ? range.fromMs : "-inf",
         range ? range.toMs : "+inf",
-        ...PROCESSOR_NAMES.map((name) => this.#keys.settledPrefix(name)),
+        ...PROCESSOR_NAMES.map((name) => this.keys.settledPrefix(name)),
       ],
     ) as number[];
     return {
