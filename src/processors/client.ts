@@ -9,7 +9,8 @@ import type { ProcessorHealth, ProcessorName } from "../domain/processor.ts";
 import { fromCents } from "../domain/money.ts";
 import { parseIso, toIso } from "../domain/time.ts";
 import { classifyError, classifyStatus, type Outcome } from "./outcome.ts";
-import { HttpPool, type HttpReply } from "./http_pool.ts";
+import type { HttpReply } from "./http_connection.ts";
+import { HttpPool } from "./http_pool.ts";
 
 /** What `GET /payments/{id}` found. */
 export type Lookup =

@@ -17,8 +17,6 @@ import {
 } from "./http_connection.ts";
 import { parseOrigin } from "../util/origin.ts";
 
-export { type HttpReply, NotSentError };
-
 /** Options of {@link HttpPool}: idle connections kept (256), and their longest idle time, ms. */
 export interface HttpPoolOptions {
   maxIdle?: number;

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { NotSentError } from "./http_pool.ts";
+import { NotSentError } from "./http_connection.ts";
 
 /** The classified outcome of one payment call. */
 export type Outcome =

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { MAX_BODY_BYTES } from "../../src/processors/http_connection.ts";
-import { HttpPool, NotSentError } from "../../src/processors/http_pool.ts";
+import { NotSentError } from "../../src/processors/http_connection.ts";
+import { HttpPool } from "../../src/processors/http_pool.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { classifyError, classifyStatus, STATUS_UNREACHABLE } from "../../src/processors/outcome.ts";
-import { HttpPool, NotSentError } from "../../src/processors/http_pool.ts";
+import { NotSentError } from "../../src/processors/http_connection.ts";
+import { HttpPool } from "../../src/processors/http_pool.ts";
 
 Deno.test("classifyStatus: 200 confirmed, 422 duplicate, anything else a definite rejection", () => {
   assert.deepEqual(classifyStatus(200), { kind: "confirmed" });
