@@ -163,6 +163,21 @@ Deno.test("compose: every service is limited and the total fits 1.5 CPU / 350 MB
   );
 });
 
+Deno.test("compose: every service restarts by itself unless stopped (crash, OOM kill)", () => {
+  const { services } = loadCompose();
+  assert.deepEqual(Object.keys(services).sort(), ["api1", "api2", "nginx", "redis"]);
+  for (const [name, service] of Object.entries(services)) {
+    // `on-failure` would leave a service down after a clean exit; `no` (the default) after any.
+    assert.ok(
+      service.restart === "unless-stopped" || service.restart === "always",
+      `${name}: restart must be unless-stopped or always, got ${service.restart}`,
+    );
+    if (isObject(service.deploy)) {
+      assert.equal(service.deploy.restart_policy, undefined, `${name}: one policy, not two`);
+    }
+  }
+});
+
 Deno.test("compose: port 9999 is published by the load balancer only", () => {
   const { services } = loadCompose();
   const publishers = Object.entries(services).filter(([, service]) =>
@@ -299,8 +314,28 @@ Deno.test("Dockerfile: official denoland/deno base, non-root USER, runs src/main
   assert.doesNotMatch(cmd, /--allow-all|\s-A\b/, "no blanket permissions");
 });
 
+async function nginxAccepts(conf: string, dir: string): Promise<void> {
+  await Deno.writeTextFile(`${dir}/nginx.conf`, conf);
+  const result = await new Deno.Command(findExecutable("nginx")!, {
+    args: [
+      "-t",
+      "-p",
+      `${dir}/`,
+      "-c",
+      `${dir}/nginx.conf`,
+      "-e",
+      "stderr",
+      "-g",
+      `pid ${dir}/nginx.pid;`,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.ok(result.success, new TextDecoder().decode(result.stderr));
+}
+
 Deno.test({
-  name: "nginx.conf passes nginx -t with the local stack's substitutions (socket dir, port)",
+  name: "nginx.conf passes nginx -t with the local stack's substitutions (sockets, port, count)",
   ignore: !findExecutable("nginx"),
   fn: async () => {
     const dir = await Deno.makeTempDir({ prefix: "nginx-conf-test-" });
@@ -308,23 +343,15 @@ Deno.test({
       const conf = renderNginxConf(readText("nginx.conf"), dir, 19_999);
       assert.ok(conf.includes(`unix:${dir}/api1.sock`) && !conf.includes("/sockets/"));
       assert.match(conf, /\blisten\s+19999\b/);
-      await Deno.writeTextFile(`${dir}/nginx.conf`, conf);
-      const result = await new Deno.Command(findExecutable("nginx")!, {
-        args: [
-          "-t",
-          "-p",
-          `${dir}/`,
-          "-c",
-          `${dir}/nginx.conf`,
-          "-e",
-          "stderr",
-          "-g",
-          `pid ${dir}/nginx.pid;`,
-        ],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      assert.ok(result.success, new TextDecoder().decode(result.stderr));
+      await nginxAccepts(conf, dir);
+      // The stack's copy for 3 instances (compose's file stays at 2 upstreams).
+      const three = renderNginxConf(readText("nginx.conf"), dir, 19_999, [
+        "api1.sock",
+        "api2.sock",
+        "api3.sock",
+      ]);
+      assert.deepEqual(upstreamSockets(three), [1, 2, 3].map((i) => `${dir}/api${i}.sock`));
+      await nginxAccepts(three, dir);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -2,7 +2,8 @@
  * End to end through the local stack (tools/stack/): 2,000 payments through the load balancer, then
  * the backend's summary must equal what each Payment Processor simulator holds, for the whole
  * range and for ranges whose bounds fall exactly on booked `requestedAt` values (docs/CONTRACT.md §1, §3:
- * one inconsistency costs the 35 % fine). Runs once through nginx and once through SO_REUSEPORT.
+ * one inconsistency costs the 35 % fine). Runs through nginx (2 instances, as compose, and 3: the
+ * stack renders the count into its copy of nginx.conf) and through SO_REUSEPORT.
  *
  * Needs Redis at 127.0.0.1:6379 (or `REDIS_URL`). Every port is random and the Redis prefix is
  * `test:<uuid>:`, so it runs beside a developer's own stack on 9999/8001/8002.
@@ -161,9 +162,10 @@ function assertSameAsProcessors(
   );
 }
 
-async function endToEnd(lb: "nginx" | "reuseport"): Promise<void> {
+async function endToEnd(lb: "nginx" | "reuseport", instances = 2): Promise<void> {
   const stack = await startStack({
     lb,
+    instances,
     port: 0,
     defaultPort: 0,
     fallbackPort: 0,
@@ -175,8 +177,16 @@ async function endToEnd(lb: "nginx" | "reuseport"): Promise<void> {
   });
   try {
     assert.equal(stack.lb, lb);
-    const ids = Array.from({ length: PAYMENTS }, () => crypto.randomUUID());
-    const statuses = await postPayments(stack, ids);
+    const ids = Array.from({ length: instances }, (_, i) => `api${i + 1}`);
+    assert.deepEqual(stack.processes.map((p) => p.name).filter((n) => n.startsWith("api")), ids);
+    if (lb === "nginx") {
+      const conf = await Deno.readTextFile(`${stack.runDir}/nginx.conf`);
+      const servers = [...conf.matchAll(/\bserver unix:\S+\/(api\d+)\.sock;/g)].map((m) => m[1]);
+      assert.deepEqual(servers, ids, "the stack's nginx.conf balances every instance");
+      assert.match(stack.description, /\(nginx on 0\.0\.0\.0:\d+ → api1, api2/);
+    }
+    const payments = Array.from({ length: PAYMENTS }, () => crypto.randomUUID());
+    const statuses = await postPayments(stack, payments);
     const refused = statuses.filter((s) => s !== 202);
     assert.equal(
       refused.length,
@@ -205,7 +215,7 @@ async function endToEnd(lb: "nginx" | "reuseport"): Promise<void> {
     const storedIds = new Set(stored.map((p) => p.correlationId.toLowerCase()));
     assert.equal(stored.length, PAYMENTS, "processors hold each payment once");
     assert.equal(storedIds.size, PAYMENTS, "no payment is stored twice");
-    assert.ok(ids.every((id) => storedIds.has(id)), "every posted payment is stored");
+    assert.ok(payments.every((id) => storedIds.has(id)), "every posted payment is stored");
 
     const times = stored.map((p) => p.requestedAt).sort();
     for (const time of times) assert.match(time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
@@ -240,6 +250,12 @@ Deno.test({
   name: "e2e: 2,000 payments through nginx; summaries equal the processors'",
   ignore: !NGINX,
   fn: () => endToEnd("nginx"),
+});
+
+Deno.test({
+  name: "e2e: 2,000 payments through nginx to 3 instances; summaries equal the processors'",
+  ignore: !NGINX,
+  fn: () => endToEnd("nginx", 3),
 });
 
 Deno.test({

@@ -10,6 +10,7 @@ import type { StackChildren } from "./children.ts";
 import type { Upstream } from "./load_balancer.ts";
 import { REPO_ROOT } from "./locations.ts";
 import { fileAccessFlags, ManagedProcess, type OutputMode } from "./processes.ts";
+import { optionError } from "./options.ts";
 import type { ComposeLimiter } from "./service_limits.ts";
 
 /**
@@ -21,8 +22,24 @@ export const INSTANCE_V8_FLAGS = "--v8-flags=--max-semi-space-size=2,--max-old-s
 /** Flags of an instance; the filesystem is limited to the run directory (the sockets). */
 const INSTANCE_FLAGS = ["--allow-net", "--allow-env", "--allow-sys=hostname", INSTANCE_V8_FLAGS];
 
+/** Most instances a stack runs (each a Deno process with its own heap and Redis connections). */
+const MAX_INSTANCES = 16;
+
+/**
+ * The number of instances asked for, 2 (as docker-compose.yml) when none was.
+ *
+ * @throws {RangeError} (options.ts wording) unless it is an integer in [1, 16].
+ */
+export function instanceCount(asked: number | undefined): number {
+  const instances = asked ?? 2;
+  if (!Number.isInteger(instances) || instances < 1 || instances > MAX_INSTANCES) {
+    throw optionError("instances", instances, `must be an integer in [1, ${MAX_INSTANCES}]`);
+  }
+  return instances;
+}
+
 /** What every instance of one stack shares. */
-interface InstanceSetup {
+export interface InstanceSetup {
   /** The stack's run directory (the instances' only file access, with `redisSocket`). */
   runDir: string;
   /** The load balancer's port: the instances share it when they have no socket. */
@@ -38,20 +55,29 @@ interface InstanceSetup {
   output: OutputMode;
 }
 
-/**
- * Starts one instance per upstream, each put under its compose limits (when asked) right after
- * its start, before it charges memory elsewhere (cgroups.ts).
- */
+/** Starts one instance per upstream ({@linkcode startInstance}). */
 export function startInstances(
   upstreams: readonly Upstream[],
   setup: InstanceSetup,
   children: StackChildren,
   limiter: ComposeLimiter,
 ): void {
-  for (const upstream of upstreams) {
-    const instance = children.add(spawnInstance(upstream, setup), "api");
-    limiter.apply(upstream.id, instance.pid);
-  }
+  for (const upstream of upstreams) children.add(startInstance(upstream, setup, limiter), "api");
+}
+
+/**
+ * Starts the instance of `upstream` (at the start, or again after it exited) and puts it under its
+ * compose limits (when asked) right after its start, before it charges memory elsewhere
+ * (cgroups.ts).
+ */
+export function startInstance(
+  upstream: Upstream,
+  setup: InstanceSetup,
+  limiter: ComposeLimiter,
+): ManagedProcess {
+  const instance = spawnInstance(upstream, setup);
+  limiter.apply(upstream.id, instance.pid);
+  return instance;
 }
 
 function spawnInstance(upstream: Upstream, setup: InstanceSetup): ManagedProcess {

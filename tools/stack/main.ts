@@ -1,30 +1,34 @@
 /**
  * `deno task stack`: runs the whole product locally without Docker (see stack.ts) until Ctrl-C
- * or SIGTERM, then stops exactly the processes it started.
+ * or SIGTERM, then stops exactly the processes it started. An instance that exits meanwhile is
+ * restarted (healer.ts); with `--fail-fast`, any child's exit stops the whole stack.
  *
  * ```sh
  * deno task stack [--lb auto|nginx|reuseport] [--port 9999] [--instances 2]
  *                 [--pp-default URL --pp-fallback URL] [--redis-url URL] [--prefix PREFIX]
+ *                 [--quiet] [--limits] [--fail-fast]
  * ```
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
-import type { LoadBalancerChoice, StackOptions } from "./options.ts";
+import { type LoadBalancerChoice, optionError, type StackOptions } from "./options.ts";
 import { type Stack, startStack } from "./stack.ts";
 
 const USAGE = `usage: deno task stack [options]
   --lb auto|nginx|reuseport  load balancer (auto: nginx when installed)   [auto]
   --port N                   port of the load balancer                    [9999]
-  --instances N              API instances (nginx: as many as nginx.conf)  [2]
-  --pp-default URL           use this default processor, no simulator
-  --pp-fallback URL          use this fallback processor, no simulator
+  --instances N              API instances, 1 to 16 (behind nginx too)    [2]
+  --pp-default URL           use this default processor   } both or neither:
+  --pp-fallback URL          use this fallback processor  } no simulators
   --redis-url URL            Redis of the instances        [redis://127.0.0.1:6379]
   --prefix PREFIX            Redis key prefix                              [rinha:]
   --quiet                    do not print the children's output
   --limits                   run nginx and the instances under docker-compose.yml's CPU/memory
-                             limits (Linux cgroups v1 or v2; says so and runs without if it can't)`;
+                             limits (Linux cgroups v1 or v2; says so and runs without if it can't)
+  --fail-fast                stop everything when any child exits, instead of restarting an
+                             instance that exits (nginx's or a simulator's exit always stops)`;
 
 /** The parsed command line, or `undefined` (usage printed) when it does not parse. */
 function readArgs(args: string[]) {
@@ -41,6 +45,7 @@ function readArgs(args: string[]) {
         prefix: { type: "string" },
         quiet: { type: "boolean", default: false },
         limits: { type: "boolean", default: false },
+        "fail-fast": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
       strict: true,
@@ -55,7 +60,7 @@ function readArgs(args: string[]) {
 /**
  * The stack's options from the command line.
  *
- * @throws {RangeError} when `--port` or `--instances` is not an integer.
+ * @throws {RangeError} when `--port` or `--instances` is not an integer (options.ts wording).
  */
 function stackOptions(
   values: NonNullable<ReturnType<typeof readArgs>>,
@@ -71,14 +76,19 @@ function stackOptions(
     redisPrefix: values.prefix,
     output: values.quiet ? "quiet" : "prefix",
     limits: values.limits,
+    failFast: values["fail-fast"],
+    // The stack's own lines (an instance restarted) are printed even with --quiet.
+    onNote: (line) => console.error(`stack: ${line}`),
     signal,
   };
 }
 
-function integer(name: string, raw: string | undefined): number | undefined {
+function integer(option: "port" | "instances", raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw);
-  if (!Number.isInteger(value)) throw new RangeError(`--${name} must be an integer, got ${raw}`);
+  if (raw.trim() === "" || !Number.isInteger(value)) {
+    throw optionError(option, raw, "must be an integer");
+  }
   return value;
 }
 
@@ -111,18 +121,15 @@ function listenForStop(): StopRequests {
 }
 
 /**
- * Runs `stack` until a signal, or until one of its children dies on its own (a half stack would
- * mislead a benchmark), then stops it.
+ * Runs `stack` until a signal, or until it no longer runs whole (`Stack.failed`: nginx or a
+ * simulator exited, or with `--fail-fast` any child), then stops it. Meanwhile the stack restarts
+ * an instance that exits and says so on stderr.
  *
- * @returns the exit code: 0 after a signal, 1 after a child's death.
+ * @returns the exit code: 0 after a signal, 1 after a failure.
  */
 async function runUntilStopped(stack: Stack, stop: StopRequests): Promise<number> {
-  const childDied = Promise.race(
-    stack.processes.map((p) => p.status.then((status) => ({ p, status }))),
-  ).then(({ p, status }) => p.stopping ? undefined : `${p.name} exited with code ${status.code}`);
-
-  const reason = await Promise.race([stop.received, childDied]);
-  console.error(`stack: ${reason ?? "stopping"}; stopping what it started`);
+  const reason = await Promise.race([stop.received, stack.failed]);
+  console.error(`stack: ${reason}; stopping what it started`);
   // The listeners stay until the stop is done: a terminal's Ctrl-C reaches this process twice
   // (from the terminal and forwarded by `deno task`), and the second must not kill the stop.
   await stack.stop();

@@ -34,21 +34,60 @@ export function upstreamSockets(conf: string): string[] {
 }
 
 /**
- * Rewrites nginx.conf for a local run: `unix:/sockets/` becomes `unix:<socketDir>/`, and
- * `listen 9999` becomes `listen <port>` when `port` differs from 9999.
+ * Rewrites nginx.conf for a local run: `unix:/sockets/` becomes `unix:<socketDir>/`, `listen 9999`
+ * becomes `listen <port>` when `port` differs from 9999, and, when `sockets` (file names in
+ * `socketDir`) are given, the upstream balances those: the first `server unix:` line is repeated
+ * once per socket, with its parameters, and the others are dropped (so the stack runs N instances
+ * behind the same file compose runs with 2).
  *
- * @throws {NginxConfError} when the file has no `unix:/sockets/` upstream or no `listen 9999`.
+ * @throws {NginxConfError} when the file has no `unix:/sockets/` upstream, more than one
+ *   `upstream` block, or no `listen 9999`.
  */
-export function renderNginxConf(template: string, socketDir: string, port: number): string {
-  const sockets = upstreamSockets(template);
-  if (sockets.length === 0 || sockets.some((s) => !s.startsWith(`${COMPOSE_SOCKET_DIR}/`))) {
+export function renderNginxConf(
+  template: string,
+  socketDir: string,
+  port: number,
+  sockets?: readonly string[],
+): string {
+  const found = upstreamSockets(template);
+  if (found.length === 0 || found.some((s) => !s.startsWith(`${COMPOSE_SOCKET_DIR}/`))) {
     throw new NginxConfError(`nginx.conf upstreams must be unix:${COMPOSE_SOCKET_DIR}/*.sock`);
   }
   const listen = new RegExp(`(\\blisten\\s+)${COMPOSE_PORT}\\b`, "g");
   if (!listen.test(template)) throw new NginxConfError(`nginx.conf must listen ${COMPOSE_PORT}`);
-  let conf = template.replaceAll(`unix:${COMPOSE_SOCKET_DIR}/`, `unix:${socketDir}/`);
+  let conf = sockets === undefined ? template : withUpstreamSockets(template, sockets);
+  conf = conf.replaceAll(`unix:${COMPOSE_SOCKET_DIR}/`, `unix:${socketDir}/`);
   if (port !== COMPOSE_PORT) conf = conf.replace(listen, `$1${port}`);
   return conf;
+}
+
+/** `template` with its one upstream's `server unix:/sockets/…` lines replaced by `sockets`. */
+function withUpstreamSockets(template: string, sockets: readonly string[]): string {
+  const blocks = template.replace(/#[^\n]*/g, "").match(/\bupstream\s+[\w.-]+\s*\{/g) ?? [];
+  if (blocks.length !== 1) {
+    throw new NginxConfError(`nginx.conf must have one upstream block, not ${blocks.length}`);
+  }
+  const server = new RegExp(
+    `^([ \\t]*)server[ \\t]+unix:${COMPOSE_SOCKET_DIR}/[^\\s;]+([^;\\n]*);[^\\n]*\\n`,
+    "gm",
+  );
+  let first = true;
+  return template.replace(server, (_line, indent: string, parameters: string) => {
+    if (!first) return "";
+    first = false;
+    return sockets.map((name) =>
+      `${indent}server unix:${COMPOSE_SOCKET_DIR}/${name}${parameters};\n`
+    ).join("");
+  });
+}
+
+/**
+ * Where a rendered configuration's (first) `listen` directive binds: `0.0.0.0:<port>` (every IPv4
+ * interface) for a bare port, else the address as written.
+ */
+export function listenAddress(conf: string): string {
+  const target = /^\s*listen\s+([^\s;]+)/m.exec(conf.replace(/#[^\n]*/g, ""))?.[1] ?? "";
+  return /^\d+$/.test(target) ? `0.0.0.0:${target}` : target;
 }
 
 /** How to start nginx for the local stack. */
@@ -60,6 +99,8 @@ interface NginxOptions {
   /** Run directory: prefix, sockets, generated conf and pid live here; errors go to stderr. */
   runDir: string;
   port: number;
+  /** The upstream's socket file names in `runDir`; nginx.conf's own names when absent. */
+  sockets?: readonly string[];
   output: OutputMode;
 }
 
@@ -72,7 +113,8 @@ interface NginxOptions {
 export async function startNginx(options: NginxOptions): Promise<ManagedProcess> {
   const { executable, runDir } = options;
   const confPath = `${runDir}/nginx.conf`;
-  await Deno.writeTextFile(confPath, renderNginxConf(options.template, runDir, options.port));
+  const conf = renderNginxConf(options.template, runDir, options.port, options.sockets);
+  await Deno.writeTextFile(confPath, conf);
   const args = [
     "-p",
     `${runDir}/`,

@@ -1,10 +1,11 @@
 /**
- * The stack's TCP ports: a chosen port checked, port 0 turned into a free one, and the load
- * balancer's port checked free before anything listens on it.
+ * The stack's TCP ports: a chosen port checked, port 0 turned into a free one, and a port checked
+ * free before anything listens on it.
  *
  * @module
  */
 
+import { optionError, type StackOptions } from "./options.ts";
 import { freePort } from "./processes.ts";
 import { StackError } from "./stack_error.ts";
 
@@ -14,13 +15,13 @@ const picked = new Set<number>();
 /**
  * `value` when it is a port, or a free port not handed out before when it is 0.
  *
- * @param name the option, for the error message.
- * @throws {RangeError} when `value` is not an integer in [0, 65535].
+ * @param option the option `value` comes from, for the error message.
+ * @throws {RangeError} when `value` is not an integer in [0, 65535] (options.ts wording).
  * @throws {StackError} when no fresh free port turns up in 20 tries.
  */
-export function checkPort(name: string, value: number): number {
+export function checkPort(option: keyof StackOptions, value: number): number {
   if (!Number.isInteger(value) || value < 0 || value > 65535) {
-    throw new RangeError(`${name} must be a port in [0, 65535], got ${value}`);
+    throw optionError(option, value, "must be a port in [0, 65535]");
   }
   if (value !== 0) return value;
   for (let attempt = 0; attempt < 20; attempt++) {
@@ -31,18 +32,20 @@ export function checkPort(name: string, value: number): number {
       return port;
     }
   }
-  throw new StackError(`no free port for ${name}`);
+  throw optionError(option, value, "no free port turned up in 20 tries", StackError);
 }
 
 /**
- * Fails unless nothing listens on `port`: SO_REUSEPORT would silently share it otherwise.
+ * Why `port` cannot be listened on, on every interface (as nginx's `listen <port>` and the
+ * instances' SO_REUSEPORT bind it; SO_REUSEPORT would silently share a port in use otherwise).
  *
- * @throws {StackError} naming the port and the bind error.
+ * @returns the bind error's message, or `undefined` when the port is free.
  */
-export function ensurePortFree(port: number): void {
+export function portInUse(port: number): string | undefined {
   try {
     Deno.listen({ hostname: "0.0.0.0", port }).close();
+    return undefined;
   } catch (error) {
-    throw new StackError(`port ${port} is not free (${(error as Error).message}); choose --port`);
+    return (error as Error).message;
   }
 }

@@ -17,8 +17,8 @@ export class ComposeLimiter {
   readonly #limits: Map<string, ServiceLimits>;
   /** The groups, or why there are none; `undefined` when limits were not asked for. */
   readonly #cgroups: Cgroups | string | undefined;
-  /** One note per service, e.g. `api1 0.55 CPU/120 MiB` or `api1 NOT limited (why)`. */
-  readonly #notes: string[] = [];
+  /** One note per service (the last), e.g. `0.55 CPU/120 MiB` or `NOT limited (why)`. */
+  readonly #notes = new Map<string, string>();
 
   private constructor(
     asked: boolean,
@@ -45,16 +45,21 @@ export class ComposeLimiter {
 
   /**
    * Puts `service` (the process `pid` and its descendants) under its compose limits, when asked
-   * and able; a failure is noted in the description, not thrown.
+   * and able (again after a restart: same group); a failure, or a service compose does not have
+   * (`api3`), is noted in the description, not thrown.
    */
   apply(service: string, pid: number): void {
+    if (!(this.#cgroups instanceof Cgroups)) return;
     const limits = this.#limits.get(service);
-    if (!(this.#cgroups instanceof Cgroups) || !limits) return;
+    if (!limits) {
+      this.#notes.set(service, "NOT limited (no such service in docker-compose.yml)");
+      return;
+    }
     try {
       this.#cgroups.limit(service, processTree(pid), limits);
-      this.#notes.push(`${service} ${limits.milliCpus / 1000} CPU/${limits.memoryBytes >> 20} MiB`);
+      this.#notes.set(service, `${limits.milliCpus / 1000} CPU/${limits.memoryBytes >> 20} MiB`);
     } catch (error) {
-      this.#notes.push(`${service} NOT limited (${(error as Error).message})`);
+      this.#notes.set(service, `NOT limited (${(error as Error).message})`);
     }
   }
 
@@ -62,7 +67,8 @@ export class ComposeLimiter {
   describe(): string {
     if (!this.#asked) return "";
     if (typeof this.#cgroups === "string") return `; limits NOT applied: ${this.#cgroups}`;
-    return `; compose limits (cgroup ${this.#cgroups!.version}): ${this.#notes.join(", ")}`;
+    const notes = [...this.#notes].map(([service, note]) => `${service} ${note}`).join(", ");
+    return `; compose limits (cgroup ${this.#cgroups!.version}): ${notes}`;
   }
 
   /** Removes the groups (their processes must have exited). Never throws. */

@@ -14,24 +14,30 @@
 import type { ProcessorName } from "../../src/domain/processor.ts";
 import type { RedisEndpoint } from "../../src/store/redis/url.ts";
 import { StackChildren } from "./children.ts";
-import { startInstances } from "./instances.ts";
+import { Healer } from "./healer.ts";
+import { instanceCount, type InstanceSetup, startInstance, startInstances } from "./instances.ts";
 import {
+  awaitInstance,
   type BalancerPlan,
   describeBalancer,
-  instanceCount,
   planBalancer,
   startBalancer,
   type Upstream,
   upstreams,
 } from "./load_balancer.ts";
 import { LOCALHOST } from "./locations.ts";
-import type { StackOptions } from "./options.ts";
-import { checkPort, ensurePortFree } from "./ports.ts";
+import { optionError, type StackOptions } from "./options.ts";
+import { checkPort, portInUse } from "./ports.ts";
 import type { ManagedProcess, OutputMode } from "./processes.ts";
 import type { WaitLimits } from "./readiness.ts";
 import { checkRedis } from "./redis_check.ts";
 import { ComposeLimiter } from "./service_limits.ts";
-import { startProcessors, waitForSimulators } from "./simulators.ts";
+import {
+  planProcessors,
+  type StackProcessor,
+  startSimulators,
+  waitForSimulators,
+} from "./simulators.ts";
 import { StackError } from "./stack_error.ts";
 
 /** A running stack. */
@@ -46,15 +52,20 @@ export interface Stack {
   lb: "nginx" | "reuseport";
   /** The temporary directory holding sockets and the generated nginx.conf; removed by stop. */
   runDir: string;
-  /** Every process this stack started. */
+  /** Every process this stack runs (a restarted instance takes its predecessor's place). */
   processes: readonly ManagedProcess[];
+  /**
+   * Resolves with why the stack no longer runs whole: nginx or a simulator exited on its own, or,
+   * with `failFast`, any child did (an instance is otherwise restarted, healer.ts). Never rejects.
+   */
+  failed: Promise<string>;
   /** One line saying what runs where. */
   description: string;
-  /** The last lines of every process's output, for diagnostics. */
+  /** The last lines of every process's output and the stack's own notes (exits, restarts). */
   logs(): string;
   /**
-   * Stops exactly the processes this stack started (load balancer, then instances, then
-   * simulators) and removes the run directory. Safe to call more than once.
+   * Restarts nothing more, stops exactly the processes this stack started (load balancer, then
+   * instances, then simulators) and removes the run directory. Safe to call more than once.
    */
   stop(): Promise<void>;
 }
@@ -64,6 +75,7 @@ interface StackPlan {
   balancer: BalancerPlan;
   instances: number;
   port: number;
+  processors: Record<ProcessorName, StackProcessor>;
   redisUrl: string;
   redisPrefix: string;
   redisEndpoint: RedisEndpoint["connect"];
@@ -81,20 +93,21 @@ interface StackRun {
   limits: WaitLimits;
 }
 
-/** What the start produced besides the processes. */
+/** What the start produced besides the processes: what a restart of an instance needs. */
 interface StartedServices {
-  processors: Record<ProcessorName, { url: string; note: string }>;
   upstreams: readonly Upstream[];
+  setup: InstanceSetup;
 }
 
 /**
  * Starts the stack and resolves once the load balancer answers `GET /healthcheck` with 200 and
- * every instance was seen healthy.
+ * every instance was seen through it; from then on an instance that exits is restarted (healer.ts)
+ * unless `failFast`.
  *
- * @throws {RangeError|TypeError} on invalid options.
- * @throws {StackError} when Redis does not answer, nginx is required but missing, nginx.conf and
- *   the instance count disagree, or a process exits or stays unhealthy past the deadline; every
- *   process started so far is stopped first.
+ * @throws {RangeError} on invalid options (options.ts wording).
+ * @throws {StackError} when a port is in use, Redis does not answer, nginx is required but missing,
+ *   or a process exits or stays unhealthy past the deadline; every process started so far is
+ *   stopped first.
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   options.signal?.throwIfAborted();
@@ -104,21 +117,27 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const runDir = await makeRunDir();
   const limiter = await ComposeLimiter.open(options.limits ?? false, runDir);
   const children = new StackChildren();
+  let healer: Healer | undefined;
   let stopping: Promise<void> | undefined;
-  const stop = () => stopping ??= stopStack(children, limiter, runDir);
+  const stop = () => {
+    healer?.stop();
+    return stopping ??= stopStack(children, limiter, runDir);
+  };
   const limits = { deadline, watched: children.all, signal: options.signal };
   const run: StackRun = { options, plan, output, runDir, children, limiter, limits };
   try {
     const started = await startServices(run);
+    healer = startHealer(run, started);
     return {
       url: `http://${LOCALHOST}:${plan.port}`,
-      defaultUrl: started.processors.default.url,
-      fallbackUrl: started.processors.fallback.url,
+      defaultUrl: plan.processors.default.url,
+      fallbackUrl: plan.processors.fallback.url,
       lb: plan.balancer.kind,
       runDir,
       processes: children.all,
+      failed: healer.failed,
       description: describeStack(run, started),
-      logs: () => children.logs(),
+      logs: () => [children.logs(), healer?.notes()].filter(Boolean).join("\n--- stack ---\n"),
       stop,
     };
   } catch (error) {
@@ -127,18 +146,27 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 }
 
 /**
- * Checks the options in the order a user fixes them (load balancer, instances, port, Redis) and
- * applies the defaults; starts nothing.
+ * Checks the options in the order a user fixes them (load balancer, instances, port, processors,
+ * Redis) and applies the defaults; starts nothing.
  */
 async function planStack(options: StackOptions): Promise<StackPlan> {
   const redisUrl = options.redisUrl ?? "redis://127.0.0.1:6379";
   const redisPrefix = options.redisPrefix ?? "rinha:";
   const balancer = await planBalancer(options.lb ?? "auto");
-  const instances = instanceCount(balancer, options.instances);
+  const instances = instanceCount(options.instances);
   const port = checkPort("port", options.port ?? 9999);
-  ensurePortFree(port);
+  const busy = portInUse(port);
+  if (busy !== undefined) {
+    throw optionError("port", port, `in use (${busy}); choose another --port`, StackError);
+  }
+  const processors = planProcessors(options);
+  for (const { simulator } of Object.values(processors)) {
+    if (simulator?.port === port) {
+      throw optionError("port", port, `also ${simulator.name}'s port; choose another --port`);
+    }
+  }
   const redisEndpoint = await checkRedis(redisUrl);
-  return { balancer, instances, port, redisUrl, redisPrefix, redisEndpoint };
+  return { balancer, instances, port, processors, redisUrl, redisPrefix, redisEndpoint };
 }
 
 /** A fresh temporary directory for the sockets and the generated nginx.conf. */
@@ -150,12 +178,13 @@ async function makeRunDir(): Promise<string> {
 }
 
 /**
- * The processors (simulators spawned), the instances (spawned and limited), then the waits: the
- * simulators answer, then the load balancer answers for every instance.
+ * The simulators and the instances (spawned and limited), then the waits: the simulators answer,
+ * then the load balancer answers for every instance.
  */
 async function startServices(run: StackRun): Promise<StartedServices> {
   const { options, plan, output, runDir, children, limiter, limits } = run;
-  const processors = startProcessors(options, children, output);
+  const { processors } = plan;
+  startSimulators(processors, options.token, children, output);
   const places = upstreams(plan.balancer, plan.instances, runDir);
   const endpoint = plan.redisEndpoint;
   const setup = {
@@ -172,15 +201,29 @@ async function startServices(run: StackRun): Promise<StartedServices> {
   await waitForSimulators(processors, options.token, limits);
   const start = { plan: plan.balancer, upstreams: places, port: plan.port, runDir, output };
   await startBalancer({ ...start, children, limiter }, limits);
-  return { processors, upstreams: places };
+  return { upstreams: places, setup };
+}
+
+/** Watches the started children: an instance that exits is started again in its place. */
+function startHealer(run: StackRun, started: StartedServices): Healer {
+  const { plan, children, limiter } = run;
+  const placeOf = (process: ManagedProcess) =>
+    started.upstreams.find((u) => u.id === process.name)!;
+  return new Healer({
+    children,
+    respawn: (dead) => startInstance(placeOf(dead), started.setup, limiter),
+    ready: (fresh, limits) => awaitInstance(plan.balancer, placeOf(fresh), plan.port, limits),
+    failFast: run.options.failFast ?? false,
+    onNote: run.options.onNote,
+  });
 }
 
 /** One line saying what runs where (the stack's `description`). */
 function describeStack(run: StackRun, started: StartedServices): string {
   const { plan, runDir, limiter } = run;
-  const { processors } = started;
-  return `stack ready at http://${LOCALHOST}:${plan.port} ` +
-    `(${describeBalancer(plan.balancer, started.upstreams, runDir)}); ` +
+  const { processors } = plan;
+  const balancer = describeBalancer(plan.balancer, started.upstreams, plan.port, runDir);
+  return `stack ready at http://${LOCALHOST}:${plan.port} (${balancer}); ` +
     `default ${processors.default.url} (${processors.default.note}), ` +
     `fallback ${processors.fallback.url} (${processors.fallback.note}); ` +
     `redis ${plan.redisUrl} prefix ${plan.redisPrefix}${limiter.describe()}`;
