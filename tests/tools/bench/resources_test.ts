@@ -325,7 +325,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "resources: samples a real child process from /proc",
+  name: "resources: samples a real child process from /proc [allow-all]",
   ignore: !ResourceSampler.available(),
   ...sanitize,
   async fn() {

@@ -24,7 +24,7 @@ const cgroups = Cgroups.open(PREFIX);
 if (typeof cgroups === "string") console.warn(`limits_test: skipping the cgroup test (${cgroups})`);
 
 Deno.test({
-  name: "a limited service's process tree runs in groups with the compose quota and memory limit",
+  name: "a limited service's process tree runs in groups with the compose limits [allow-all]",
   ignore: typeof cgroups === "string",
   async fn() {
     const limiter = cgroups as Cgroups;
