@@ -27,6 +27,7 @@ import { LatencyHistogram, type LatencySummary } from "./histogram.ts";
 import { runPaymentsLoad } from "./load.ts";
 import { type PostCounts, round3, RunMetrics, type WindowPoint } from "./metrics.ts";
 import type { ProgressLine } from "./progress.ts";
+import { type Provenance, readProvenance } from "./provenance.ts";
 import {
   machineCpuBetween,
   type MachineCpuTimes,
@@ -68,6 +69,10 @@ export interface RunResult {
   backendUrl: string;
   startedAt: string;
   endedAt: string;
+  /** `git rev-parse --short HEAD` of the bench's checkout, or "unknown" (provenance.ts). */
+  commit: string;
+  /** Deno version of the load generator (`Deno.version.deno`). */
+  deno: string;
   /** Wall time of the load phase (start → last iteration over), ms. */
   loadMs: number;
   /** Set when the run stopped early, with the reason. */
@@ -99,8 +104,13 @@ export interface RunResult {
    * (resources.ts; set by main.ts when it started the backend, absent without /proc).
    */
   resources?: ServiceResources[];
-  /** 1/5/15-minute load averages of the machine before and after the load (noise indicator). */
+  /**
+   * The machine: its logical cores and CPU model (/proc/cpuinfo, provenance.ts), and its
+   * 1/5/15-minute load averages before and after the load (noise indicator).
+   */
   machine: {
+    cores: number;
+    cpuModel: string;
     loadavgBefore: number[];
     loadavgAfter: number[];
     /**
@@ -190,6 +200,7 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
   outer?.addEventListener("abort", onOuterAbort, { once: true });
   try {
     const startedAt = new Date().toISOString();
+    const provenance = await readProvenance();
     const setupWall = Date.now();
     const seen: Observed = {
       checks: [],
@@ -216,7 +227,7 @@ export async function runBench(options: RunOptions): Promise<RunResult> {
         maxIds: maxTrackedIds(options),
       })
       : undefined;
-    return assembleResult(ctx, { startedAt, seen, load, teardown, analysis });
+    return assembleResult(ctx, { startedAt, provenance, seen, load, teardown, analysis });
   } finally {
     outer?.removeEventListener("abort", onOuterAbort);
   }
@@ -536,6 +547,7 @@ function assembleResult(
   ctx: RunContext,
   parts: {
     startedAt: string;
+    provenance: Provenance;
     seen: Observed;
     load: LoadFigures;
     teardown?: Teardown;
@@ -543,7 +555,7 @@ function assembleResult(
   },
 ): RunResult {
   const { options, metrics, sc } = ctx;
-  const { seen, load, teardown, analysis } = parts;
+  const { seen, load, teardown, analysis, provenance } = parts;
   const { faults: planned, ...scRest } = sc;
   return {
     label: ctx.label,
@@ -552,6 +564,8 @@ function assembleResult(
     backendUrl: options.backendUrl,
     startedAt: parts.startedAt,
     endedAt: new Date().toISOString(),
+    commit: provenance.commit,
+    deno: provenance.deno,
     loadMs: Math.round(load.loadMs),
     ...(seen.aborted ? { aborted: seen.aborted } : {}),
     ...(teardown ? { official: teardown.official } : {}),
@@ -566,6 +580,8 @@ function assembleResult(
     timeseries: { windows: metrics.windows, backlog: seen.backlog, share: analysis?.share ?? [] },
     ...(analysis ? { audit: analysis.audit } : {}),
     machine: {
+      cores: provenance.cores,
+      cpuModel: provenance.cpuModel,
       loadavgBefore: load.loadavgBefore,
       loadavgAfter: load.loadavgAfter,
       ...(load.machineCpu ? { cpu: load.machineCpu } : {}),

@@ -14,6 +14,8 @@ export function fakeRun(label = "backend", mode: "full" | "baseline" = "full"): 
     backendUrl: "http://127.0.0.1:9999",
     startedAt: "2025-01-01T00:00:00.000Z",
     endedAt: "2025-01-01T00:01:02.000Z",
+    commit: "0123abc",
+    deno: "2.9.6",
     loadMs: 61_000,
     ...(mode === "full" ? { official: fakeOfficial() } : {}),
     latency: {
@@ -85,6 +87,8 @@ function fakeOfficial() {
 function fakeCosts(): Pick<RunResult, "machine" | "resources" | "generator"> {
   return {
     machine: {
+      cores: 2,
+      cpuModel: "Fixture CPU <x> @ 2.6GHz",
       loadavgBefore: [0.1, 0.2, 0.3],
       loadavgAfter: [0.9, 0.5, 0.4],
       cpu: { cores: 2, busyCores: 0.45, stealCores: 0.08 },
