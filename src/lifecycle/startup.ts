@@ -30,6 +30,20 @@ import type { Keys } from "../store/keys.ts";
 import type { Redis } from "../store/redis/client.ts";
 import type { PipelineSupervisor } from "./supervisor.ts";
 
+/** The supervisor as /healthcheck and /metrics see it from the bind to the pipeline's start. */
+export const BEFORE_PIPELINE = {
+  accepting: true,
+  pipeline: {
+    running: false,
+    buffered: { fetched: 0, settled: 0 },
+    counters: { booked: 0, skipped: 0 },
+  },
+};
+
+/** A start step's rejection handler: `undo` closes what was opened, then the error goes on. */
+export const undoing = (undo: () => Promise<unknown>) => (error: unknown) =>
+  undo().then(() => Promise.reject(error));
+
 /**
  * Moves what an earlier run with `instanceId` left in its processing list back to the queue (its
  * previous holder is presumed dead, so no heartbeat is checked), then beats this instance's
