@@ -18,7 +18,7 @@ import {
   LATENCY_BUCKETS_SECONDS,
 } from "./http/metrics.ts";
 import { createHandler } from "./http/routes.ts";
-import { comeAlive, startBackgroundLoops } from "./lifecycle/startup.ts";
+import { BEFORE_PIPELINE, comeAlive, startBackgroundLoops, undoing } from "./lifecycle/startup.ts";
 import { shutDown } from "./lifecycle/shutdown.ts";
 import { PipelineSupervisor } from "./lifecycle/supervisor.ts";
 import { Pipeline } from "./pipeline/pipeline.ts";
@@ -44,25 +44,43 @@ export interface App {
 }
 
 /**
- * Starts an instance.
+ * Starts an instance in the order of docs/DESIGN.md "Start-up": Redis, the listener, its own
+ * leftovers back and a first heartbeat, and only then the pipeline and the loops.
  *
- * @throws when Redis cannot be reached at start or the address cannot be bound.
+ * @throws {StartError} when the listener cannot bind (http/listen.ts); else the error of Redis,
+ *   unreachable or refusing us. What was opened is closed again.
  */
 export async function startApp(config: Config): Promise<App> {
   const { instanceId } = config;
   const onError = (error: Error) => warn("redis", error.message);
   const redis = await Redis.connect(config.redisUrl, { name: `${instanceId}-cmd`, onError });
   const blocking = await Redis.connect(config.redisUrl, { name: `${instanceId}-fetch`, onError });
+  const closeRedis = async () => void await Promise.all([redis.close(), blocking.close()]);
   const keys = keysFor(config.redisPrefix);
   const [queue, ledger] = [new PaymentQueue(redis, keys, instanceId), new Ledger(redis, keys)];
-  const urls = { default: config.defaultUrl, fallback: config.fallbackUrl };
-  const clients = perProcessor((name) => new ProcessorClient(name, urls[name]));
   const latency = perProcessor(() => new Histogram(LATENCY_BUCKETS_SECONDS));
   const gate = new HealthGate({
     ...PRODUCTION_POLICY,
     onCall: (processor, _outcome, latencyMs) => latency[processor].observe(latencyMs / 1_000),
   });
-  const heartbeat = await comeAlive(redis, keys, instanceId); // before the pipeline starts
+  const [summaries, purge] = [new SummaryReader(redis, keys), new Purge(redis, keys)];
+  const http = new HttpCounters();
+  const shown = { instanceId, queue, supervisor: BEFORE_PIPELINE, gate }; // /healthcheck, /metrics
+  const handler = createHandler({
+    enqueue: (payment) => queue.enqueue(payment), // only writes to Redis: fine before the pipeline
+    summary: (range) => summaries.read(range),
+    purge: () => purge.payments(),
+    health: () => healthReport(shown),
+    accepting: () => shown.supervisor.accepting,
+    maxBodyBytes: config.maxBodyBytes,
+    http,
+    metrics: () => collectMetrics({ ...shown, latency, http }),
+  });
+  const server = await serve(config.listen, handler).catch(undoing(closeRedis));
+  const heartbeat = await comeAlive(redis, keys, instanceId) // before the pipeline starts
+    .catch(undoing(() => Promise.all([server.shutdown(), closeRedis()])));
+  const urls = { default: config.defaultUrl, fallback: config.fallbackUrl };
+  const clients = perProcessor((name) => new ProcessorClient(name, urls[name]));
   const timeouts = { callTimeoutMs: config.paymentTimeoutMs, maxBackoffMs: MAX_BACKOFF_MS };
   const horizon = { ambiguityHorizonMs: config.paymentTimeoutMs + AMBIGUITY_SLACK_MS };
   const supervisor = new PipelineSupervisor({
@@ -72,26 +90,11 @@ export async function startApp(config: Config): Promise<App> {
     },
     lastBeatAt: () => heartbeat.lastBeatAt,
   });
+  shown.supervisor = supervisor;
   const loops = startBackgroundLoops({ redis, keys, config, heartbeat, supervisor, clients, gate });
-  const [summaries, purge] = [new SummaryReader(redis, keys), new Purge(redis, keys)];
-  const http = new HttpCounters();
-  const shown = { instanceId, queue, supervisor, gate }; // by /healthcheck and /metrics
-  const handler = createHandler({
-    enqueue: (payment) => queue.enqueue(payment),
-    summary: (range) => summaries.read(range),
-    purge: () => purge.payments(),
-    health: () => healthReport(shown),
-    accepting: () => supervisor.accepting,
-    maxBodyBytes: config.maxBodyBytes,
-    http,
-    metrics: () => collectMetrics({ ...shown, latency, http }),
-  });
-  const server = await serve(config.listen, handler);
   info(`${instanceId} listening on ${JSON.stringify(server.addr)}`);
-  const closeAll = async () => void await Promise.all([redis.close(), blocking.close()]);
   const parts = { ...loops, instanceId, supervisor, server, heartbeat, clients };
   let stopping: Promise<void> | undefined;
-  const stop = () =>
-    stopping ??= shutDown({ ...parts, closeRedis: closeAll }, config.shutdownTimeoutMs);
+  const stop = () => stopping ??= shutDown({ ...parts, closeRedis }, config.shutdownTimeoutMs);
   return { addr: server.addr, stop, finished: server.finished.then(() => stopping) };
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { type App, startApp } from "./app.ts";
-import { ConfigError, loadConfig } from "./config.ts";
+import { ConfigError, loadConfig, StartError } from "./config.ts";
 
 let config;
 try {
@@ -20,9 +20,10 @@ let app: App;
 try {
   app = await startApp(config);
 } catch (error) {
-  // Typically Redis unreachable or refusing us (auth, db): say so in one line.
+  // A StartError names its part (http/listen.ts); any other error at start is Redis's (app.ts).
   const where = config.redisUrl.replace(/\/\/[^@/]*@/, "//***@"); // no password in logs
-  console.error(`start failed (REDIS_URL ${where}): ${(error as Error).message}`);
+  const redis = new StartError(`cannot reach Redis at ${where}`, error, "REDIS_URL");
+  console.error((error instanceof StartError ? error : redis).message);
   Deno.exit(1);
 }
 const shutdown = () => {

@@ -26,7 +26,8 @@ interface HealthPollerOptions {
   intervalMs: number;
   /** Client timeout of one service-health call. */
   timeoutMs: number;
-  readEveryMs: number;
+  /** {@link HEALTH_READ_EVERY_MS} by default. */
+  readEveryMs?: number;
   signal: AbortSignal;
 }
 
@@ -36,7 +37,7 @@ interface HealthPollerOptions {
  */
 export function runHealthPoller(options: HealthPollerOptions): Promise<void> {
   return runEvery({
-    intervalMs: options.readEveryMs,
+    intervalMs: options.readEveryMs ?? HEALTH_READ_EVERY_MS,
     signal: options.signal,
     firstRunImmediately: true,
     round: (signal) => pollRound(options, signal),

@@ -16,7 +16,8 @@ export const HEARTBEAT_INTERVAL_MS = 1_000;
 /** Options of {@link runHeartbeatLoop}; times in ms. */
 interface HeartbeatLoopOptions {
   heartbeat: Pick<Heartbeat, "beat" | "key">;
-  intervalMs: number;
+  /** {@link HEARTBEAT_INTERVAL_MS} by default. */
+  intervalMs?: number;
   /** Stops the loop (the key is left to the caller: `heartbeat.clear()` or its expiry). */
   signal: AbortSignal;
   /** Told when a refresh finds the key had lapsed: peers may have recovered what it holds. */
@@ -30,7 +31,7 @@ interface HeartbeatLoopOptions {
 export function runHeartbeatLoop(options: HeartbeatLoopOptions): Promise<void> {
   const { heartbeat } = options;
   return runEvery({
-    intervalMs: options.intervalMs,
+    intervalMs: options.intervalMs ?? HEARTBEAT_INTERVAL_MS,
     signal: options.signal,
     round: async () => {
       if (await heartbeat.beat()) return;

@@ -21,8 +21,9 @@ interface RecoveryLoopOptions {
   recovery: Recovery;
   /** This instance: its own list is never touched by the loop. */
   instanceId: string;
-  intervalMs: number;
-  graceMs: number;
+  /** {@link RECOVERY_INTERVAL_MS} and {@link RECOVERY_GRACE_MS} by default. */
+  intervalMs?: number;
+  graceMs?: number;
   signal: AbortSignal;
   now?: () => number;
 }
@@ -65,7 +66,7 @@ export class RecoveryScanner {
           continue;
         }
         // Conservative both ways: the first sighting dates from its reply, this one from its ask.
-        if (askedAt - firstSeen < this.#options.graceMs) continue;
+        if (askedAt - firstSeen < (this.#options.graceMs ?? RECOVERY_GRACE_MS)) continue;
         const moved = await recovery.recover(owner, { onlyIfDead: true, nowMs: now() });
         this.#suspects.delete(owner);
         if (moved !== "alive" && moved > 0) recovered.set(owner, moved);
@@ -85,7 +86,7 @@ export class RecoveryScanner {
 export function runRecoveryLoop(options: RecoveryLoopOptions): Promise<void> {
   const scanner = new RecoveryScanner(options);
   return runEvery({
-    intervalMs: options.intervalMs,
+    intervalMs: options.intervalMs ?? RECOVERY_INTERVAL_MS,
     signal: options.signal,
     round: async () => {
       for (const [owner, moved] of await scanner.round()) {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Listen } from "../config.ts";
+import { type Listen, StartError } from "../config.ts";
 
 /** A socket file's mode: the load balancer runs as another user (in compose, another container). */
 const SOCKET_MODE = 0o666;
@@ -13,20 +13,27 @@ const SOCKET_MODE = 0o666;
  * Starts `Deno.serve` with `handler` on `listen`. For a unix socket it first removes a socket file
  * left by a crashed predecessor, and then lets every user connect ({@link SOCKET_MODE}).
  *
- * @throws when the address cannot be bound, or a non-socket file is in the way.
+ * @throws {StartError} naming the address and its variables when it cannot be bound.
  */
 export async function serve(
   listen: Listen,
   handler: Deno.ServeHandler,
 ): Promise<Deno.HttpServer<Deno.Addr>> {
-  if (listen.kind === "tcp") {
-    const { hostname, port, reusePort } = listen;
-    return Deno.serve({ hostname, port, reusePort, onListen: () => {} }, handler);
+  try {
+    if (listen.kind === "tcp") {
+      const { hostname, port, reusePort } = listen;
+      return Deno.serve({ hostname, port, reusePort, onListen: () => {} }, handler);
+    }
+    await removeStaleSocket(listen.path);
+    const server = Deno.serve({ path: listen.path, onListen: () => {} }, handler);
+    await Deno.chmod(listen.path, SOCKET_MODE);
+    return server;
+  } catch (error) {
+    const [where, variables] = listen.kind === "tcp"
+      ? [`${listen.hostname}:${listen.port}`, "PORT/HOSTNAME_BIND"]
+      : [`unix socket ${listen.path}`, "SOCKET_PATH"];
+    throw new StartError(`cannot listen on ${where}`, error, variables);
   }
-  await removeStaleSocket(listen.path);
-  const server = Deno.serve({ path: listen.path, onListen: () => {} }, handler);
-  await Deno.chmod(listen.path, SOCKET_MODE);
-  return server;
 }
 
 /** Removes a socket file left by a crashed predecessor, so binding the path does not fail. */

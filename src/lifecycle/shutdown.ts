@@ -11,7 +11,7 @@ import type { Pipeline } from "../pipeline/pipeline.ts";
 import type { ProcessorClient } from "../processors/client.ts";
 import type { Heartbeat } from "../store/heartbeat.ts";
 import { sleep } from "../util/sleep.ts";
-import type { BackgroundTask } from "./startup.ts";
+import type { background } from "./startup.ts";
 import type { PipelineSupervisor } from "./supervisor.ts";
 
 /** Share of the shutdown deadline that open requests get before the pipeline stops. */
@@ -19,7 +19,7 @@ const SERVER_GRACE_SHARE = 1 / 4;
 /** Share of the shutdown deadline that workers get to finish before they are interrupted. */
 const WORKERS_SHARE = 1 / 2;
 
-type Loop = Pick<BackgroundTask, "abort" | "done">;
+type Loop = ReturnType<typeof background>;
 
 /** The parts of a running instance that {@link shutDown} stops, and the last log line's name. */
 interface ShutdownParts {

@@ -1,22 +1,14 @@
 /**
  * One instance's liveness and recovery beside its pipeline (docs/DESIGN.md "Background loops"):
- * {@link comeAlive} before the pipeline takes anything, then the three background loops with
- * their production spacing, each a {@link BackgroundTask} with its own stop switch, because
- * shutdown stops and awaits them at different steps (shutdown.ts).
+ * {@link comeAlive} before the pipeline takes anything, then the three background loops at the
+ * spacing their modules set, each with its own stop switch ({@link background}), because shutdown
+ * stops and awaits them at different steps (shutdown.ts).
  *
  * @module
  */
-import { HEALTH_READ_EVERY_MS, runHealthPoller } from "../background/health_poller.ts";
-import {
-  HEARTBEAT_INTERVAL_MS,
-  HEARTBEAT_TTL_MS,
-  runHeartbeatLoop,
-} from "../background/heartbeat_loop.ts";
-import {
-  RECOVERY_GRACE_MS,
-  RECOVERY_INTERVAL_MS,
-  runRecoveryLoop,
-} from "../background/recovery_loop.ts";
+import { runHealthPoller } from "../background/health_poller.ts";
+import { HEARTBEAT_TTL_MS, runHeartbeatLoop } from "../background/heartbeat_loop.ts";
+import { runRecoveryLoop } from "../background/recovery_loop.ts";
 import type { Config } from "../config.ts";
 import type { ProcessorName } from "../domain/processor.ts";
 import { info } from "../log.ts";
@@ -29,6 +21,20 @@ import { Heartbeat } from "../store/heartbeat.ts";
 import type { Keys } from "../store/keys.ts";
 import type { Redis } from "../store/redis/client.ts";
 import type { PipelineSupervisor } from "./supervisor.ts";
+
+/** The supervisor as /healthcheck and /metrics see it from the bind to the pipeline's start. */
+export const BEFORE_PIPELINE = {
+  accepting: true,
+  pipeline: {
+    running: false,
+    buffered: { fetched: 0, settled: 0 },
+    counters: { booked: 0, skipped: 0 },
+  },
+};
+
+/** A start step's rejection handler: `undo` closes what was opened, then the error goes on. */
+export const undoing = (undo: () => Promise<unknown>) => (error: unknown) =>
+  undo().then(() => Promise.reject(error));
 
 /**
  * Moves what an earlier run with `instanceId` left in its processing list back to the queue (its
@@ -46,21 +52,13 @@ export async function comeAlive(redis: Redis, keys: Keys, instanceId: string): P
   return heartbeat;
 }
 
-/** A started loop: {@link abort} asks it to stop, {@link done} settles once it has. */
-export class BackgroundTask {
-  /** Settles when the loop has returned (the loops never reject). */
-  readonly done: Promise<void>;
-  readonly #stop = new AbortController();
-
-  /** Starts `run` with a signal that {@link abort} aborts. */
-  constructor(run: (signal: AbortSignal) => Promise<void>) {
-    this.done = run(this.#stop.signal);
-  }
-
-  /** Asks the loop to stop; it ends its round in progress first. Idempotent. */
-  abort(): void {
-    this.#stop.abort();
-  }
+/**
+ * Starts the loop `run` with a stop switch of its own: `abort()` asks it to stop (it ends its round
+ * in progress first; idempotent), `done` settles once it has returned (the loops never reject).
+ */
+export function background(run: (signal: AbortSignal) => Promise<void>) {
+  const stop = new AbortController();
+  return { abort: () => stop.abort(), done: run(stop.signal) };
 }
 
 /** What the loops work on. */
@@ -83,19 +81,15 @@ export function startBackgroundLoops(deps: BackgroundDeps) {
   const { instanceId } = deps.config;
   const onLapse = () => supervisor.onLapse();
   return {
-    heartbeatLoop: new BackgroundTask((signal) =>
-      runHeartbeatLoop({ heartbeat, intervalMs: HEARTBEAT_INTERVAL_MS, signal, onLapse })
-    ),
-    recovery: new BackgroundTask((signal) =>
+    heartbeatLoop: background((signal) => runHeartbeatLoop({ heartbeat, signal, onLapse })),
+    recovery: background((signal) =>
       runRecoveryLoop({
         recovery: new Recovery(redis, keys),
         instanceId,
-        intervalMs: RECOVERY_INTERVAL_MS,
-        graceMs: RECOVERY_GRACE_MS,
         signal,
       })
     ),
-    poller: new BackgroundTask((signal) =>
+    poller: background((signal) =>
       runHealthPoller({
         board: new HealthBoard(redis, keys),
         clients: Object.values(deps.clients),
@@ -103,7 +97,6 @@ export function startBackgroundLoops(deps: BackgroundDeps) {
         instanceId,
         intervalMs: deps.config.healthIntervalMs,
         timeoutMs: deps.config.healthTimeoutMs,
-        readEveryMs: HEALTH_READ_EVERY_MS,
         signal,
       })
     ),

@@ -7,6 +7,7 @@
  */
 import type { Keys } from "./keys.ts";
 import { type Redis, Script } from "./redis/client.ts";
+import { Store } from "./store.ts";
 
 // KEYS: heartbeat key. ARGV: token. Deletes the key only while it holds this process's token.
 const CLEAR = new Script(`
@@ -16,8 +17,7 @@ end
 return 0`);
 
 /** The heartbeat key of one instance. */
-export class Heartbeat {
-  readonly #redis: Redis;
+export class Heartbeat extends Store {
   readonly #ttlMs: number;
   /** The Redis key. */
   readonly key: string;
@@ -34,7 +34,7 @@ export class Heartbeat {
     if (!Number.isInteger(ttlMs) || ttlMs <= 0) {
       throw new RangeError(`heartbeat ttlMs must be a positive integer, got ${ttlMs}`);
     }
-    this.#redis = redis;
+    super(redis, keys);
     this.key = keys.heartbeat(instanceId);
     this.#ttlMs = ttlMs;
     this.token = `${instanceId}/${crypto.randomUUID()}`;
@@ -50,7 +50,7 @@ export class Heartbeat {
   async beat(): Promise<boolean> {
     const sentAt = Date.now();
     const set = ["SET", this.key, this.token, "PX", this.#ttlMs, "GET"];
-    const previous = await this.#redis.send(set);
+    const previous = await this.redis.send(set);
     this.lastBeatAt = sentAt;
     return previous === this.token;
   }
@@ -62,6 +62,6 @@ export class Heartbeat {
    * @throws the Redis error; the key then expires by itself within `ttlMs`.
    */
   async clear(): Promise<boolean> {
-    return await CLEAR.run(this.#redis, [this.key], [this.token]) === 1;
+    return await CLEAR.run(this.redis, [this.key], [this.token]) === 1;
   }
 }

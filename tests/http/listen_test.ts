@@ -1,8 +1,9 @@
 /**
  * The listener choice (src/http/listen.ts): a TCP port, or a unix socket that replaces a stale
- * socket file and lets every user connect.
+ * socket file and lets every user connect; a failure to bind names the address and its variables.
  */
 import assert from "node:assert/strict";
+import { type Listen, StartError } from "../../src/config.ts";
 import { serve } from "../../src/http/listen.ts";
 
 const handler = () => new Response("ok");
@@ -46,6 +47,53 @@ Deno.test("serve replaces a stale unix socket and opens it to every user", async
     }
   } finally {
     stale.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** The StartError `serve(listen)` rejects with. */
+async function startError(listen: Listen): Promise<string> {
+  const error = await serve(listen, handler).then(
+    async (server) => {
+      await server.shutdown();
+      assert.fail(`serve(${JSON.stringify(listen)}) listened`);
+    },
+    (error) => error,
+  );
+  assert.ok(error instanceof StartError, String(error));
+  return error.message;
+}
+
+Deno.test("a busy port is named with PORT/HOSTNAME_BIND", async () => {
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const { port } = taken.addr;
+    assert.equal(
+      await startError({ kind: "tcp", hostname: "127.0.0.1", port, reusePort: false }),
+      `cannot listen on 127.0.0.1:${port}: address already in use (PORT/HOSTNAME_BIND)`,
+    );
+  } finally {
+    taken.close();
+  }
+});
+
+Deno.test("an address of no local interface is named with PORT/HOSTNAME_BIND", async () => {
+  // 192.0.2.1 is TEST-NET-1 (RFC 5737): no machine has it.
+  assert.equal(
+    await startError({ kind: "tcp", hostname: "192.0.2.1", port: 0, reusePort: false }),
+    "cannot listen on 192.0.2.1:0: cannot assign requested address (PORT/HOSTNAME_BIND)",
+  );
+});
+
+Deno.test("a socket path in a missing folder is named with SOCKET_PATH", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/missing/api.sock`;
+    assert.equal(
+      await startError({ kind: "unix", path }),
+      `cannot listen on unix socket ${path}: no such file or directory (SOCKET_PATH)`,
+    );
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -16,7 +16,7 @@ interface ConnectOptions {
   onError?: (error: Error) => void;
 }
 
-/** Longest wait for the socket to connect, ms. */
+/** Longest wait for a connection: the socket and the set-up commands (AUTH, SELECT, …), ms. */
 const CONNECT_TIMEOUT_MS = 2_000;
 /** Reconnect delay after the n-th failed attempt: min(n × 50, 500) ms. */
 const RECONNECT_STEP_MS = 50;
@@ -109,48 +109,47 @@ export class Redis {
     connection.drop(new RedisConnectionError("closed"));
   }
 
-  /** Connects and runs the set-up commands; on a set-up failure the connection is dropped. */
+  /** Connects and runs the set-up commands, all within CONNECT_TIMEOUT_MS; a failure drops it. */
   async #open(): Promise<void> {
-    const conn = await this.#dial();
-    if (this.#closed) {
-      conn.close();
-      throw new RedisConnectionError("Redis connection closed");
-    }
-    const connection: Connection = new Connection(conn, (error) => this.#lost(connection, error));
-    this.#connection = connection;
-    const { db, username, password } = this.#endpoint;
-    const setup: Promise<Reply>[] = [];
-    if (password !== undefined) {
-      setup.push(connection.send(username ? ["AUTH", username, password] : ["AUTH", password]));
-    }
-    if (db !== 0) setup.push(connection.send(["SELECT", db]));
-    setup.push(connection.send(["CLIENT", "SETNAME", this.#options.name]));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = `no answer to connect and set-up within ${CONNECT_TIMEOUT_MS} ms`;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new RedisConnectionError(late)), CONNECT_TIMEOUT_MS);
+    });
+    let connection: Connection | undefined;
     try {
-      await Promise.all(setup);
+      const conn = await this.#dial(deadline);
+      if (this.#closed) {
+        conn.close();
+        throw new RedisConnectionError("Redis connection closed");
+      }
+      connection = new Connection(conn, (error) => this.#lost(connection!, error));
+      this.#connection = connection;
+      const { db, username, password } = this.#endpoint;
+      const setup: Promise<Reply>[] = [];
+      if (password !== undefined) {
+        setup.push(connection.send(username ? ["AUTH", username, password] : ["AUTH", password]));
+      }
+      if (db !== 0) setup.push(connection.send(["SELECT", db]));
+      setup.push(connection.send(["CLIENT", "SETNAME", this.#options.name]));
+      await Promise.race([Promise.all(setup), deadline]);
       this.#attempts = 0;
     } catch (error) {
-      connection.drop(error as Error);
-      throw error;
-    }
-  }
-
-  /** The socket, within {@link CONNECT_TIMEOUT_MS}; a socket connected too late is closed. */
-  async #dial(): Promise<Deno.Conn> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const connecting = Deno.connect(this.#endpoint.connect as Deno.ConnectOptions);
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new RedisConnectionError("Redis connect timed out")),
-        CONNECT_TIMEOUT_MS,
-      );
-    });
-    try {
-      return await Promise.race([connecting, timeout]);
-    } catch (error) {
-      connecting.then((late) => late.close(), () => {});
+      connection?.drop(error as Error);
       throw error;
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /** The socket, unless `deadline` rejects first; a socket connected too late is closed. */
+  async #dial(deadline: Promise<never>): Promise<Deno.Conn> {
+    const connecting = Deno.connect(this.#endpoint.connect as Deno.ConnectOptions);
+    try {
+      return await Promise.race([connecting, deadline]);
+    } catch (error) {
+      connecting.then((late) => late.close(), () => {});
+      throw error;
     }
   }
 

@@ -21,6 +21,7 @@ import {
   waitReconnected,
   within,
 } from "./helpers.ts";
+import { startFakeRedis } from "./fake_server.ts";
 
 Deno.test({
   name: "CLIENT SETNAME is applied: CLIENT GETNAME returns the name option",
@@ -153,6 +154,27 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
     // The test sanitizers fail this test if a reconnect timer or a socket was left behind.
+  },
+});
+
+Deno.test({
+  name: "Redis.connect to a server that accepts but never answers gives up, naming the timeout",
+  fn: async () => {
+    const silent = startFakeRedis(() => []); // reads every command, answers none
+    try {
+      await within(
+        "connect to a silent server",
+        assert.rejects(Redis.connect(silent.url, { name: "silent" }), (error: unknown) => {
+          assert.ok(error instanceof RedisConnectionError, String(error));
+          assert.equal(error.message, "no answer to connect and set-up within 2000 ms");
+          return true;
+        }),
+      );
+      assert.deepEqual(silent.reads.flat(), [["CLIENT", "SETNAME", "silent"]]);
+    } finally {
+      await silent.close();
+    }
+    // The test sanitizers fail this test if the timer or the socket was left behind.
   },
 });
 
