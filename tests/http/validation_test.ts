@@ -65,6 +65,12 @@ Deno.test("parseSummaryRange: both bounds inclusive, either missing means everyt
   assert.equal(q("from=2025-08-21T00:40:25.070Z"), undefined);
   assert.equal(q("to=2025-08-21T00:40:25.070Z"), undefined);
   assert.equal(q("from=&to="), undefined);
+  // Other parameters are ignored (README "The API").
+  assert.equal(q("page=2"), undefined);
+  assert.deepEqual(q("page=2&from=2025-08-21T00:40:25.070Z&to=2025-08-21T00:40:25.070Z&x"), {
+    fromMs: Date.UTC(2025, 7, 21, 0, 40, 25, 70),
+    toMs: Date.UTC(2025, 7, 21, 0, 40, 25, 70),
+  });
   // An un-encoded "+" of a zone offset arrives as a space.
   assert.deepEqual(q("from=2025-08-21T03:40:25.070+03:00&to=2025-08-21T00:40:26.000Z"), {
     fromMs: Date.UTC(2025, 7, 21, 0, 40, 25, 70),
