@@ -54,7 +54,7 @@ export interface StackOptions {
    */
   limits?: boolean;
   /**
-   * The stack's old behaviour: any child's exit after the start settles `Stack.failed` (and
+   * Fail fast: any child's exit after the start settles `Stack.failed` (and
    * `deno task stack` stops everything). Off by default: an instance that exits is restarted with
    * a back-off (healer.ts), as compose's restart policy does; nginx's or a simulator's exit still
    * settles `Stack.failed`.
