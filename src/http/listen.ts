@@ -36,10 +36,16 @@ export async function serve(
   }
 }
 
-/** Removes a socket file left by a crashed predecessor, so binding the path does not fail. */
+/** Removes a crashed predecessor's socket file; a live instance's one (it accepts) is in use. */
 async function removeStaleSocket(path: string): Promise<void> {
   try {
-    if ((await Deno.lstat(path)).isSocket) await Deno.remove(path);
+    if (!(await Deno.lstat(path)).isSocket) return;
+    const conn = await Deno.connect({ transport: "unix", path }).catch(() => undefined);
+    if (conn) {
+      conn.close();
+      throw new Deno.errors.AddrInUse("address already in use");
+    }
+    await Deno.remove(path);
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }

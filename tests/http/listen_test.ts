@@ -33,8 +33,17 @@ Deno.test("serve listens on a TCP port", async () => {
 Deno.test("serve replaces a stale unix socket and opens it to every user", async () => {
   const dir = await Deno.makeTempDir();
   const path = `${dir}/api.sock`;
-  // The socket file of a predecessor (Deno removes the file on close, so it stays open here).
-  const stale = Deno.listen({ transport: "unix", path });
+  // The socket file of a crashed predecessor: a process that listened there and was SIGKILLed.
+  const code =
+    `Deno.listen({ transport: "unix", path: ${JSON.stringify(path)} }); console.log("up");` +
+    " setTimeout(() => {}, 60_000);";
+  const child = new Deno.Command(Deno.execPath(), { args: ["eval", code], stdout: "piped" })
+    .spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  assert.match((await reader.read()).value ?? "", /up/);
+  child.kill("SIGKILL");
+  await reader.cancel();
+  await child.status;
   try {
     assert.equal((await Deno.lstat(path)).isSocket, true);
     const server = await serve({ kind: "unix", path }, handler);
@@ -46,7 +55,6 @@ Deno.test("serve replaces a stale unix socket and opens it to every user", async
       await server.shutdown();
     }
   } finally {
-    stale.close();
     await Deno.remove(dir, { recursive: true });
   }
 });
@@ -74,6 +82,26 @@ Deno.test("a busy port is named with PORT/HOSTNAME_BIND", async () => {
     );
   } finally {
     taken.close();
+  }
+});
+
+Deno.test("a live instance's unix socket is not taken over: SOCKET_PATH in use", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/api.sock`;
+  const live = Deno.listen({ transport: "unix", path });
+  const accepting = (async () => {
+    for await (const conn of live) conn.close();
+  })();
+  try {
+    assert.equal(
+      await startError({ kind: "unix", path }),
+      `cannot listen on unix socket ${path}: address already in use (SOCKET_PATH)`,
+    );
+    assert.ok((await Deno.lstat(path)).isSocket, "the live socket file is still there");
+  } finally {
+    live.close();
+    await accepting.catch(() => {});
+    await Deno.remove(dir, { recursive: true });
   }
 });
 
